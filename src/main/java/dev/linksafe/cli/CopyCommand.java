@@ -1,0 +1,150 @@
+package dev.linksafe.cli;
+
+import dev.linksafe.copy.ActionListener;
+import dev.linksafe.copy.CopyEngine;
+import dev.linksafe.copy.CopyOptions;
+import dev.linksafe.copy.CopyReport;
+import dev.linksafe.model.Problem;
+import dev.linksafe.plan.Action;
+import dev.linksafe.platform.FileSystemAccess.ReflinkMode;
+import dev.linksafe.platform.Platforms;
+import dev.linksafe.scan.Scanner;
+import dev.linksafe.scan.TreeWalker;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "copy", mixinStandardHelpOptions = true,
+    description = {"Copies SRC to DST faithfully: every hard-link group becomes one file with all "
+        + "its names inside DST, symlinks keep their exact targets, and modes, times (with "
+        + "nanoseconds), owners (as root) and extended attributes are kept.",
+        "Files are written under temporary names and renamed into place; names already "
+        + "identical at DST (same size and modification time) are left alone, so running the "
+        + "same copy again after an interruption finishes it. Nothing is written through a "
+        + "link that stands in DST.", ""},
+    footer = ExitCodes.HELP_FOOTER)
+final class CopyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+
+  @Parameters(index = "0", paramLabel = "SRC", description = "The directory to copy.")
+  Path source;
+
+  @Parameters(index = "1", paramLabel = "DST",
+      description = "Where SRC's contents go; created if missing (like rsync SRC/ DST/).")
+  Path target;
+
+  @Option(names = {"-n", "--dry-run"}, description = "Print what would be done; write nothing.")
+  boolean dryRun;
+
+  @Option(names = "--list", description = "List each step (with --dry-run: what would be done).")
+  boolean list;
+
+  @Option(names = "--json", description = "Print the report as JSON.")
+  boolean json;
+
+  @Option(names = "--reflink", paramLabel = "WHEN",
+      description = "Clone file contents on btrfs/xfs: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  ReflinkMode reflink = ReflinkMode.NEVER;
+
+  @Option(names = "--no-xattrs", description = "Do not copy extended attributes.")
+  boolean noXattrs;
+
+  @Override
+  public Integer call() throws Exception {
+    Arguments.existingDirectory(source, "SRC");
+    PrintWriter out = spec.commandLine().getOut();
+    CopyOptions options = new CopyOptions(
+        common.walkOptions(Main.configuration(), "copy").withClassifySymlinks(false),
+        dryRun, reflink, Platforms.isPrivileged(), !noXattrs);
+    ActionListener listener = list ? action -> printAction(out, action) : ActionListener.NONE;
+    CopyReport report;
+    try (ProgressDisplay progress = ProgressDisplay.open(dryRun ? "plan" : "copy", -1, !json && !list)) {
+      Thread counter = progress.isShown() ? countInBackground(progress, options) : null;
+      try {
+        report = new CopyEngine(options, listener, progress).copy(source, target);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      } finally {
+        if (counter != null) {
+          counter.interrupt();
+        }
+      }
+    }
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>(report.toMap());
+      m.put("problems", report.problems().stream().map(CopyCommand::problemMap).toList());
+      m.put("notes", report.notes().stream().map(CopyCommand::problemMap).toList());
+      Output.json(out, m);
+    } else {
+      printText(out, report);
+    }
+    return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+
+  /** Counts the source alongside the copy, so the progress line can show an ETA once known. */
+  private Thread countInBackground(ProgressDisplay progress, CopyOptions options) {
+    Thread t = new Thread(() -> {
+      try {
+        var r = new Scanner(options.walk().withThreads(1)).scan(source);
+        progress.total(r.directories() + r.files() + r.symlinks() + r.specialFiles() + r.junctions());
+      } catch (Exception e) {
+        // no total, no ETA: the copy goes on
+      }
+    }, "linksafe-count");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static Map<String, Object> problemMap(Problem p) {
+    return Map.of("path", p.path(), "message", p.message());
+  }
+
+  private synchronized void printAction(PrintWriter out, Action action) {
+    String name = TreeWalker.display(action.entry().relative());
+    if (action.linkTo() != null) {
+      out.printf("%-10s %s => %s%n", action.kind().label(), name,
+          TreeWalker.display(target.relativize(action.linkTo())));
+    } else if (action.entry().symlink() != null) {
+      out.printf("%-10s %s -> %s%n", action.kind().label(), name, action.entry().symlink().target());
+    } else {
+      out.printf("%-10s %s%n", action.kind().label(), name.isEmpty() ? "." : name);
+    }
+  }
+
+  private void printText(PrintWriter out, CopyReport r) {
+    PrintWriter err = spec.commandLine().getErr();
+    for (Problem note : r.notes()) {
+      err.printf("linksafe: note: %s%n", note);
+    }
+    for (Problem p : r.problems()) {
+      err.printf("linksafe: %s%n", p);
+    }
+    out.printf("%s %s -> %s%n", r.dryRun() ? "would copy" : "copied", source, target);
+    out.printf("  directories   %,d%n", r.directories());
+    out.printf("  files         %,d  (%s)%n", r.filesCopied(), Output.bytes(r.bytesCopied()));
+    out.printf("  hard links    %,d%s%n", r.hardLinks(),
+        r.partialHardLinkGroups() > 0 ? String.format("  (%,d partial groups)", r.partialHardLinkGroups()) : "");
+    out.printf("  symlinks      %,d%n", r.symlinks());
+    if (r.specialFiles() > 0) {
+      out.printf("  special files %,d%n", r.specialFiles());
+    }
+    out.printf("  unchanged     %,d%n", r.unchanged());
+    if (r.replaced() > 0) {
+      out.printf("  replaced      %,d%n", r.replaced());
+    }
+    if (r.separateCopies() > 0) {
+      out.printf("  copied apart  %,d  (links impossible across volumes)%n", r.separateCopies());
+    }
+    out.printf("  errors        %,d%n", r.errors());
+  }
+}

@@ -1,0 +1,84 @@
+package dev.linksafe.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code linksafe} command: parses, dispatches, and maps outcomes to exit codes. */
+@Command(name = "linksafe", mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {"Backs up, copies and verifies trees while keeping hard links, symlinks and "
+        + "NTFS junctions intact.", ""},
+    subcommands = {ScanCommand.class, CopyCommand.class, VerifyCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class},
+    footer = ExitCodes.HELP_FOOTER)
+public final class Main implements Runnable {
+  private static volatile Configuration configuration = Configuration.EMPTY;
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns the exit code; the entry point for tests. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof UsageException) {
+        err.println("linksafe: " + e.getMessage());
+        return ExitCodes.USAGE;
+      }
+      if (e instanceof IOException io) {
+        err.println("linksafe: " + describe(io));
+        return ExitCodes.FATAL;
+      }
+      err.println("linksafe: fatal: " + e);
+      if (System.getenv("LINKSAFE_DEBUG") != null) {
+        e.printStackTrace(err);
+      }
+      return ExitCodes.FATAL;
+    });
+    try {
+      configuration = Configuration.load(Configuration.configArgument(args));
+    } catch (IOException e) {
+      err.println("linksafe: cannot read configuration: " + describe(e));
+      return ExitCodes.USAGE;
+    } catch (IllegalArgumentException e) {
+      err.println("linksafe: bad configuration: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    cl.setDefaultValueProvider(configuration);
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  static Configuration configuration() {
+    return configuration;
+  }
+
+  static String describe(IOException e) {
+    String file = e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? f.getFile() + ": " : "";
+    return file + Arguments.reason(e);
+  }
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"linksafe " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.linksafe.cli;
+
+import dev.linksafe.verify.Difference;
+import dev.linksafe.verify.TreeComparator;
+import dev.linksafe.verify.VerifyReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = {"Compares two trees: names and kinds, sizes, modification times, permission "
+        + "bits, symlink targets (and bytes with --content), and the hard-link topology: names "
+        + "linked together on one side must be linked together on the other.",
+        "Exit code 0 when identical, 1 when not."},
+    footer = ExitCodes.HELP_FOOTER)
+final class VerifyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "A", description = "The first tree (usually the source).")
+  Path a;
+
+  @Parameters(index = "1", paramLabel = "B", description = "The second tree (usually the copy).")
+  Path b;
+
+  @Option(names = "--content", description = "Compare the bytes of regular files too.")
+  boolean content;
+
+  @Option(names = "--json", description = "Print the report as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Arguments.existingDirectory(a, "A");
+    Arguments.existingDirectory(b, "B");
+    VerifyReport report = new TreeComparator(content).compare(a, b);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      Output.json(out, report.toMap());
+    } else {
+      for (Difference d : report.differences()) {
+        out.println(d);
+      }
+      out.printf("%s: %,d entries compared, %,d differences%n",
+          report.identical() ? "identical" : "different", report.entries(), report.differences().size());
+    }
+    return report.identical() ? ExitCodes.OK : ExitCodes.PROBLEMS;
+  }
+}

@@ -1,0 +1,489 @@
+package dev.linksafe.copy;
+
+import dev.linksafe.model.Entry;
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
+import dev.linksafe.model.FileStatus;
+import dev.linksafe.model.Problem;
+import dev.linksafe.model.ProgressListener;
+import dev.linksafe.plan.Action;
+import dev.linksafe.plan.Planner;
+import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.platform.Platforms;
+import dev.linksafe.scan.HardLinkTracker;
+import dev.linksafe.scan.TreeVisitor;
+import dev.linksafe.scan.TreeWalker;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Reproduces a source tree at a destination: directories, files with their bytes and metadata,
+ * every hard-link group as one file with all its names, symlinks with their exact targets, FIFOs
+ * and (when privileged) device nodes. Files are written under temporary names and renamed into
+ * place; names that already match are left alone, so a killed run run again finishes the job.
+ * Nothing that stands in the destination is followed while writing.
+ */
+public final class CopyEngine {
+  private final CopyOptions options;
+  private final ActionListener actions;
+  private final ProgressListener progress;
+
+  public CopyEngine(CopyOptions options, ActionListener actions, ProgressListener progress) {
+    this.options = options;
+    this.actions = actions;
+    this.progress = progress;
+  }
+
+  public CopyEngine(CopyOptions options) {
+    this(options, ActionListener.NONE, ProgressListener.NONE);
+  }
+
+  /**
+   * Copies the directory {@code source} to {@code target}, which is created if missing.
+   *
+   * @throws IllegalArgumentException if the target lies inside the source, or is not a directory
+   * @throws IOException if the source cannot be walked or the target root cannot be made
+   */
+  public CopyReport copy(Path source, Path target) throws IOException {
+    FileSystemAccess sourceAccess = Platforms.forPath(source);
+    checkNotInside(source, target);
+    boolean createdRoot = false;
+    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      if (!options.dryRun()) {
+        Files.createDirectories(target);
+      }
+      createdRoot = true;
+    } else if (!Files.isDirectory(target)) {
+      throw new IllegalArgumentException("destination exists and is not a directory: " + target);
+    }
+    FileSystemAccess targetAccess = Platforms.forPath(target);
+    Run run = new Run(source, target, sourceAccess, targetAccess, createdRoot);
+    new TreeWalker(sourceAccess, options.walk()).walk(source, run);
+    return run.report();
+  }
+
+  private static void checkNotInside(Path source, Path target) throws IOException {
+    Path realSource = source.toRealPath();
+    Path absoluteTarget = target.toAbsolutePath().normalize();
+    Path existing = absoluteTarget;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    Path realTarget = existing == null ? absoluteTarget
+        : existing.toRealPath().resolve(existing.relativize(absoluteTarget));
+    if (realTarget.startsWith(realSource)) {
+      throw new IllegalArgumentException("destination " + target + " lies inside the source "
+          + source + ": the copy would copy itself");
+    }
+  }
+
+  /** Where a group's first name went, so that its later names can be linked to it. */
+  private record FirstCopy(Path target, FileId id) {}
+
+  /** A destination directory being filled. */
+  private static final class Directory {
+    final Entry entry;
+    final Path target;
+    /** Made by this run, so nothing stands in it yet and its children need no look-up. */
+    final boolean fresh;
+
+    Directory(Entry entry, Path target, boolean fresh) {
+      this.entry = entry;
+      this.target = target;
+      this.fresh = fresh;
+    }
+  }
+
+  private final class Run implements TreeVisitor<Directory> {
+    final Path sourceRoot;
+    final Path targetRoot;
+    final FileSystemAccess src;
+    final FileSystemAccess dst;
+    final boolean createdRoot;
+    final HardLinkTracker<CompletableFuture<FirstCopy>> groups = new HardLinkTracker<>();
+    final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
+    final List<Problem> notes = Collections.synchronizedList(new ArrayList<>());
+    final LongAdder entries = new LongAdder();
+    final LongAdder directories = new LongAdder();
+    final LongAdder files = new LongAdder();
+    final LongAdder bytes = new LongAdder();
+    final LongAdder links = new LongAdder();
+    final LongAdder symlinks = new LongAdder();
+    final LongAdder specials = new LongAdder();
+    final LongAdder unchanged = new LongAdder();
+    final LongAdder replaced = new LongAdder();
+    final LongAdder separate = new LongAdder();
+
+    Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, boolean createdRoot) {
+      this.sourceRoot = sourceRoot;
+      this.targetRoot = targetRoot;
+      this.src = src;
+      this.dst = dst;
+      this.createdRoot = createdRoot;
+    }
+
+    // ---- directories
+
+    @Override
+    public Directory enterDirectory(Directory parent, Entry entry) {
+      if (parent == null) {
+        if (!createdRoot && !options.dryRun()) {
+          removeLeftovers(targetRoot);
+        }
+        return new Directory(entry, targetRoot, createdRoot);
+      }
+      Path target = parent.target.resolve(entry.relative().getFileName().toString());
+      try {
+        FileStatus existing = parent.fresh ? null : statOrNull(target);
+        Action action = Planner.plan(entry, target, existing, null);
+        announce(action);
+        switch (action.kind()) {
+          case CREATE_DIRECTORY -> mkdir(target);
+          case REPLACE_WITH_DIRECTORY -> {
+            if (!options.dryRun()) {
+              Files.delete(target); // a file or link, never followed
+              mkdir(target);
+            }
+            replaced.increment();
+          }
+          case KEEP_DIRECTORY -> {
+            if (!options.dryRun()) {
+              removeLeftovers(target);
+            }
+          }
+          default -> throw new IllegalStateException("unexpected " + action);
+        }
+        if (action.kind() != Action.Kind.KEEP_DIRECTORY) {
+          directories.increment();
+        }
+        if (entry.mountPoint() && options.walk().oneFileSystem()) {
+          notes.add(new Problem(display(entry), "mount point: created empty, not descended (--one-file-system)"));
+        }
+        tick(0);
+        return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY);
+      } catch (IOException e) {
+        problem(entry, "cannot create directory", e);
+        return null;
+      }
+    }
+
+    private void mkdir(Path target) throws IOException {
+      if (!options.dryRun()) {
+        Files.createDirectory(target);
+      }
+    }
+
+    @Override
+    public void leaveDirectory(Directory directory) {
+      if (options.dryRun()) {
+        return;
+      }
+      try {
+        if (options.xattrs()) {
+          copyXattrs(sourceRoot.resolve(directory.entry.relative()), directory.target);
+        }
+        // after the contents, whose creation changed the directory's times
+        dst.setMetadata(directory.target, directory.entry.status(), options.owners());
+      } catch (IOException e) {
+        problem(directory.entry, "cannot set directory metadata", e);
+      }
+    }
+
+    @Override
+    public void revisitedDirectory(Directory parent, Entry entry) {
+      notes.add(new Problem(display(entry),
+          "directory already copied under another name (bind mount or directory link): created empty"));
+      Directory d = enterDirectory(parent, entry);
+      if (d != null) {
+        leaveDirectory(d);
+      }
+    }
+
+    /** Removes temporary files a killed run left behind. */
+    private void removeLeftovers(Path directory) {
+      try (DirectoryStream<Path> children = Files.newDirectoryStream(directory,
+          p -> TempNames.isTemporary(p.getFileName().toString()))) {
+        for (Path leftover : children) {
+          Files.deleteIfExists(leftover);
+        }
+      } catch (IOException e) {
+        notes.add(new Problem(directory.toString(), "cannot remove leftover temporary files: " + reason(e)));
+      }
+    }
+
+    // ---- everything else
+
+    @Override
+    public void visit(Directory parent, Entry entry) {
+      Path target = parent.target.resolve(entry.relative().getFileName().toString());
+      long size = 0;
+      try {
+        FileStatus existing = parent.fresh ? null : statOrNull(target);
+        if (entry.status().isHardLinked()) {
+          size = hardLinked(entry, target, existing);
+        } else {
+          String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
+              ? dst.readSymlink(target) : null;
+          size = perform(Planner.plan(entry, target, existing, existingTarget));
+        }
+      } catch (IOException e) {
+        problem(entry, "cannot copy", e);
+      } catch (RuntimeException e) {
+        problem(entry, "cannot copy", new IOException(e.toString(), e));
+      }
+      tick(size);
+    }
+
+    private long hardLinked(Entry entry, Path target, FileStatus existing) throws IOException {
+      HardLinkTracker.Sighting<CompletableFuture<FirstCopy>> sighting =
+          groups.sight(entry.id(), entry.status().linkCount(), CompletableFuture::new);
+      CompletableFuture<FirstCopy> first = sighting.state();
+      if (sighting.first()) {
+        try {
+          long size = perform(Planner.plan(entry, target, existing, null));
+          first.complete(new FirstCopy(target, options.dryRun() ? null : dst.stat(target).id()));
+          return size;
+        } catch (IOException | RuntimeException e) {
+          first.completeExceptionally(e);
+          throw e;
+        }
+      }
+      FirstCopy copy;
+      try {
+        copy = first.join();
+      } catch (CompletionException e) {
+        // the first name could not be copied; this name stands alone
+        return perform(Planner.plan(entry, target, existing, null));
+      }
+      return perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
+    }
+
+    /** Carries out one step and returns the bytes it copied. */
+    private long perform(Action action) throws IOException {
+      announce(action);
+      Entry entry = action.entry();
+      Path target = action.target();
+      Action.Kind kind = action.kind();
+      if (kind == Action.Kind.UNCHANGED) {
+        unchanged.increment();
+        return 0;
+      }
+      if (kind == Action.Kind.CONFLICT) {
+        problems.add(new Problem(display(entry),
+            "a directory stands at the destination where the source has a " + kindName(entry) + "; left alone"));
+        return 0;
+      }
+      if (kind == Action.Kind.REPLACE_FILE || kind == Action.Kind.RELINK
+          || kind == Action.Kind.REPLACE_SYMLINK || kind == Action.Kind.REPLACE_SPECIAL) {
+        replaced.increment();
+      }
+      switch (kind) {
+        case COPY_FILE, REPLACE_FILE -> {
+          files.increment();
+          if (options.dryRun()) {
+            bytes.add(entry.status().size());
+            return entry.status().size();
+          }
+          long n = writeThroughTemp(target, temp -> {
+            long copied = dst.copyFile(source(entry), temp, entry.status(), options.reflink(), options.owners());
+            if (options.xattrs()) {
+              copyXattrs(source(entry), temp);
+            }
+            return copied;
+          });
+          bytes.add(n);
+          return n;
+        }
+        case LINK, RELINK -> {
+          links.increment();
+          if (!options.dryRun()) {
+            link(action, kind == Action.Kind.RELINK);
+          }
+          return 0;
+        }
+        case CREATE_SYMLINK, REPLACE_SYMLINK -> {
+          symlinks.increment();
+          if (!options.dryRun()) {
+            String linkTarget = entry.symlink() != null ? entry.symlink().target() : src.readSymlink(source(entry));
+            writeThroughTemp(target, temp -> {
+              dst.createSymlink(temp, linkTarget);
+              dst.setMetadata(temp, entry.status(), options.owners());
+              return 0;
+            });
+          }
+          return 0;
+        }
+        case CREATE_SPECIAL, REPLACE_SPECIAL -> {
+          specials.increment();
+          if (!options.dryRun()) {
+            if (!options.owners() && (entry.kind() == EntryKind.CHARACTER_DEVICE
+                || entry.kind() == EntryKind.BLOCK_DEVICE)) {
+              specials.decrement();
+              problems.add(new Problem(display(entry), "device nodes can only be created when running as root; skipped"));
+              return 0;
+            }
+            writeThroughTemp(target, temp -> {
+              dst.createSpecial(temp, entry.status());
+              dst.setMetadata(temp, entry.status(), options.owners());
+              return 0;
+            });
+          }
+          return 0;
+        }
+        default -> throw new IllegalStateException("unexpected " + action);
+      }
+    }
+
+    /** Links a later name of a group; across volumes (or past the link limit) copies instead. */
+    private void link(Action action, boolean replace) throws IOException {
+      Path target = action.target();
+      try {
+        if (replace) {
+          writeThroughTemp(target, temp -> {
+            dst.createHardLink(temp, action.linkTo());
+            return 0;
+          });
+        } else {
+          dst.createHardLink(target, action.linkTo());
+        }
+      } catch (FileSystemException e) {
+        String reason = String.valueOf(e.getReason());
+        if (!reason.contains("EXDEV") && !reason.contains("EMLINK")
+            && !reason.toLowerCase().contains("cross-device") && !reason.toLowerCase().contains("too many links")) {
+          throw e;
+        }
+        Entry entry = action.entry();
+        writeThroughTemp(target, temp -> dst.copyFile(source(entry), temp, entry.status(),
+            options.reflink(), options.owners()));
+        links.decrement();
+        files.increment();
+        separate.increment();
+        problems.add(new Problem(display(entry), "cannot link to " + relative(action.linkTo())
+            + " (" + (reason.contains("EMLINK") || reason.toLowerCase().contains("too many") ? "too many links" : "another volume")
+            + "): copied separately, so this name is no longer a link of its group"));
+      }
+    }
+
+    private interface TempWriter {
+      long write(Path temp) throws IOException;
+    }
+
+    /** Writes at a fresh temporary name and renames it over {@code target}; the old file stays whole until then. */
+    private long writeThroughTemp(Path target, TempWriter writer) throws IOException {
+      Path temp = TempNames.beside(target);
+      boolean done = false;
+      try {
+        long n = writer.write(temp);
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        done = true;
+        return n;
+      } finally {
+        if (!done) {
+          try {
+            Files.deleteIfExists(temp);
+          } catch (IOException ignored) {
+            // the next run removes leftovers
+          }
+        }
+      }
+    }
+
+    private void copyXattrs(Path from, Path to) throws IOException {
+      Map<String, byte[]> x = src.readXattrs(from);
+      if (!x.isEmpty()) {
+        dst.writeXattrs(to, x);
+      }
+    }
+
+    // ---- bookkeeping
+
+    private FileStatus statOrNull(Path target) throws IOException {
+      try {
+        return dst.stat(target);
+      } catch (NoSuchFileException e) {
+        return null;
+      }
+    }
+
+    private Path source(Entry entry) {
+      return sourceRoot.resolve(entry.relative());
+    }
+
+    private String relative(Path target) {
+      return TreeWalker.display(targetRoot.relativize(target));
+    }
+
+    private void announce(Action action) {
+      actions.planned(action);
+    }
+
+    private void tick(long size) {
+      entries.increment();
+      if (progress != ProgressListener.NONE) {
+        progress.progress(entries.sum(), bytes.sum() + size);
+      }
+    }
+
+    private void problem(Entry entry, String what, IOException e) {
+      problems.add(new Problem(display(entry), what + ": " + reason(e)));
+    }
+
+    @Override
+    public void problem(Problem problem) {
+      problems.add(problem);
+    }
+
+    CopyReport report() {
+      long[] partial = {0};
+      groups.forEachOpen(g -> {
+        partial[0]++;
+        FirstCopy first = g.state().getNow(null);
+        String name = first == null ? g.id().toString() : relative(first.target());
+        notes.add(new Problem(name, "partial hard-link group: " + g.seen() + " of " + g.linkCount()
+            + " names lie inside the source; those were linked"));
+      });
+      List<Problem> sortedProblems = new ArrayList<>(problems);
+      sortedProblems.sort((a, b) -> a.path().compareTo(b.path()));
+      List<Problem> sortedNotes = new ArrayList<>(notes);
+      sortedNotes.sort((a, b) -> a.path().compareTo(b.path()));
+      return new CopyReport(options.dryRun(), entries.sum(), directories.sum(), files.sum(),
+          bytes.sum(), links.sum(), symlinks.sum(), specials.sum(), unchanged.sum(), replaced.sum(),
+          separate.sum(), partial[0], sortedProblems, sortedNotes);
+    }
+  }
+
+  static String display(Entry entry) {
+    String s = TreeWalker.display(entry.relative());
+    return s.isEmpty() ? "." : s;
+  }
+
+  static String kindName(Entry entry) {
+    return entry.kind().name().toLowerCase().replace('_', ' ');
+  }
+
+  static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file or directory";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException a && a.getReason() == null) {
+      return "permission denied";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+}

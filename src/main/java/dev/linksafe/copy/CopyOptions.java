@@ -1,0 +1,40 @@
+package dev.linksafe.copy;
+
+import dev.linksafe.platform.FileSystemAccess.ReflinkMode;
+import dev.linksafe.scan.WalkOptions;
+
+/**
+ * How {@link CopyEngine} copies.
+ *
+ * @param walk how the source is walked (excludes, threads, one file system)
+ * @param dryRun plan and report only; write nothing
+ * @param reflink whether file contents are cloned where the volume can
+ * @param owners whether to set owner and group (needs privileges)
+ * @param xattrs whether to copy extended attributes
+ */
+public record CopyOptions(WalkOptions walk, boolean dryRun, ReflinkMode reflink, boolean owners,
+    boolean xattrs) {
+  public CopyOptions {
+    if (walk == null || reflink == null) {
+      throw new IllegalArgumentException("walk options and reflink mode are required");
+    }
+  }
+
+  /** Defaults: a real copy, no reflinks, owners when privileged, extended attributes. */
+  public static CopyOptions defaults(boolean privileged) {
+    return new CopyOptions(WalkOptions.defaults().withClassifySymlinks(false), false,
+        ReflinkMode.NEVER, privileged, true);
+  }
+
+  public CopyOptions withWalk(WalkOptions w) {
+    return new CopyOptions(w, dryRun, reflink, owners, xattrs);
+  }
+
+  public CopyOptions withDryRun(boolean d) {
+    return new CopyOptions(walk, d, reflink, owners, xattrs);
+  }
+
+  public CopyOptions withReflink(ReflinkMode r) {
+    return new CopyOptions(walk, dryRun, r, owners, xattrs);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.linksafe.copy;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Temporary names: new contents are written beside their final name and renamed into place, so
+ * a final name never shows a partial file. The prefix is reserved: leftovers of a killed run are
+ * removed by the next one.
+ */
+public final class TempNames {
+  public static final String PREFIX = ".~linksafe.";
+
+  private TempNames() {}
+
+  /** A fresh temporary name in the directory of {@code target}. */
+  public static Path beside(Path target) {
+    String random = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    return target.resolveSibling(PREFIX + random + ".tmp");
+  }
+
+  public static boolean isTemporary(String name) {
+    return name.startsWith(PREFIX) && name.endsWith(".tmp");
+  }
+}

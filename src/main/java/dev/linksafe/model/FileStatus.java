@@ -1,0 +1,45 @@
+package dev.linksafe.model;
+
+/**
+ * What the platform reports for one name, without following it (lstat). Times are nanoseconds
+ * since the epoch.
+ *
+ * @param kind what the name is
+ * @param id the file object's identity
+ * @param size the size in bytes (for a symlink, the length of its target)
+ * @param modifiedNanos last modification time
+ * @param accessedNanos last access time
+ * @param changedNanos last status change time (ctime), or the modification time where unknown
+ * @param linkCount the number of names of the file object, on every volume
+ * @param mode the POSIX permission bits (07777), 0 where unknown
+ * @param uid the owner, -1 where unknown
+ * @param gid the group, -1 where unknown
+ * @param rdev the device number of a device node, 0 otherwise
+ */
+public record FileStatus(
+    EntryKind kind,
+    FileId id,
+    long size,
+    long modifiedNanos,
+    long accessedNanos,
+    long changedNanos,
+    int linkCount,
+    int mode,
+    int uid,
+    int gid,
+    long rdev) {
+
+  public FileStatus {
+    if (kind == null || id == null) {
+      throw new IllegalArgumentException("kind and id are required");
+    }
+    if (size < 0 || linkCount < 0) {
+      throw new IllegalArgumentException("negative size or link count");
+    }
+  }
+
+  /** Whether this is a regular file with more than one name. */
+  public boolean isHardLinked() {
+    return kind == EntryKind.REGULAR_FILE && linkCount > 1;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.linksafe.plan;
+
+import dev.linksafe.model.Entry;
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
+import dev.linksafe.model.FileStatus;
+import java.nio.file.Path;
+
+/**
+ * Decides the step for one source entry from what stands at its destination name. Pure: it
+ * reads no files, so it is tested on records alone.
+ */
+public final class Planner {
+  private Planner() {}
+
+  /**
+   * The step for a directory, a file that is not a later name of a hard-link group, a symlink
+   * or a special file.
+   *
+   * @param existing what stands at {@code target}, or null when nothing does
+   * @param existingSymlinkTarget the target of the existing symlink, when it is one
+   */
+  public static Action plan(Entry entry, Path target, FileStatus existing, String existingSymlinkTarget) {
+    EntryKind kind = entry.kind();
+    if (kind == EntryKind.DIRECTORY) {
+      if (existing == null) {
+        return new Action(Action.Kind.CREATE_DIRECTORY, entry, target, null);
+      }
+      return new Action(existing.kind() == EntryKind.DIRECTORY
+          ? Action.Kind.KEEP_DIRECTORY : Action.Kind.REPLACE_WITH_DIRECTORY, entry, target, null);
+    }
+    if (existing != null && existing.kind() == EntryKind.DIRECTORY) {
+      return new Action(Action.Kind.CONFLICT, entry, target, null);
+    }
+    switch (kind) {
+      case REGULAR_FILE:
+        if (existing == null) {
+          return new Action(Action.Kind.COPY_FILE, entry, target, null);
+        }
+        return new Action(sameFile(entry.status(), existing)
+            ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_FILE, entry, target, null);
+      case SYMLINK:
+      case REPARSE_POINT:
+        if (existing == null) {
+          return new Action(Action.Kind.CREATE_SYMLINK, entry, target, null);
+        }
+        boolean same = existing.kind() == EntryKind.SYMLINK && entry.symlink() != null
+            && entry.symlink().target().equals(existingSymlinkTarget)
+            && existing.modifiedNanos() == entry.status().modifiedNanos();
+        return new Action(same ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_SYMLINK, entry, target, null);
+      default:
+        if (existing == null) {
+          return new Action(Action.Kind.CREATE_SPECIAL, entry, target, null);
+        }
+        boolean sameSpecial = existing.kind() == kind && existing.rdev() == entry.status().rdev();
+        return new Action(sameSpecial ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_SPECIAL, entry, target, null);
+    }
+  }
+
+  /**
+   * The step for a later name of a hard-link group whose first name was written to
+   * {@code firstTarget}, the file {@code firstId}.
+   */
+  public static Action planLink(Entry entry, Path target, FileStatus existing, Path firstTarget,
+      FileId firstId) {
+    if (existing == null) {
+      return new Action(Action.Kind.LINK, entry, target, firstTarget);
+    }
+    if (existing.kind() == EntryKind.DIRECTORY) {
+      return new Action(Action.Kind.CONFLICT, entry, target, null);
+    }
+    return new Action(existing.id().equals(firstId) ? Action.Kind.UNCHANGED : Action.Kind.RELINK,
+        entry, target, firstTarget);
+  }
+
+  /** The quick check of rsync: a regular file of equal size and modification time is taken as the same. */
+  public static boolean sameFile(FileStatus source, FileStatus existing) {
+    return existing.kind() == EntryKind.REGULAR_FILE
+        && existing.size() == source.size()
+        && existing.modifiedNanos() == source.modifiedNanos();
+  }
+}

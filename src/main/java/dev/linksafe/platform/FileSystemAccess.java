@@ -1,0 +1,66 @@
+package dev.linksafe.platform;
+
+import dev.linksafe.model.FileStatus;
+import dev.linksafe.model.ReparsePoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The operations linksafe needs from a volume, none of which follows a link at the last path
+ * component. One implementation per platform, chosen per volume by {@link Platforms}.
+ */
+public interface FileSystemAccess {
+
+  /** Reports the name itself, never what it points to (lstat). */
+  FileStatus stat(Path path) throws IOException;
+
+  /** Whether this volume can hold NTFS reparse points; POSIX volumes cannot. */
+  boolean supportsReparsePoints();
+
+  /** The reparse data of a name, or empty where it has none or the volume holds none. */
+  Optional<ReparsePoint> readReparsePoint(Path path) throws IOException;
+
+  /** The target of a symlink, exactly as stored. */
+  String readSymlink(Path path) throws IOException;
+
+  /**
+   * Creates {@code target}, which must not exist and is never followed, as a copy of the bytes of
+   * the regular file {@code source}, keeping holes, then gives it the permission bits, times and
+   * (when {@code owner}) owner of {@code like}. Returns the number of bytes copied.
+   */
+  long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink, boolean owner)
+      throws IOException;
+
+  /** Creates a new name {@code link} for the file {@code existing}; neither is followed. */
+  void createHardLink(Path link, Path existing) throws IOException;
+
+  /** Creates a symlink whose target is exactly {@code target}. */
+  void createSymlink(Path link, String target) throws IOException;
+
+  /** Creates a FIFO or device node like the one described. */
+  void createSpecial(Path path, FileStatus like) throws IOException;
+
+  /**
+   * Sets permission bits, owner (when {@code owner}) and times of a name, without following it.
+   * For a symlink only owner and times apply.
+   */
+  void setMetadata(Path path, FileStatus like, boolean owner) throws IOException;
+
+  /** The extended attributes of a name (not followed), by name; empty where unsupported. */
+  Map<String, byte[]> readXattrs(Path path) throws IOException;
+
+  /** Sets extended attributes on a name (not followed). */
+  void writeXattrs(Path path, Map<String, byte[]> xattrs) throws IOException;
+
+  /** How reflink clones are used when copying file contents. */
+  enum ReflinkMode {
+    /** Clone where the volume supports it, else copy. */
+    AUTO,
+    /** Clone or fail. */
+    ALWAYS,
+    /** Always copy bytes. */
+    NEVER
+  }
+}

@@ -1,0 +1,99 @@
+package dev.linksafe.platform;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+
+/**
+ * Direct-mapped glibc calls used on Linux. Paths are NUL-terminated byte arrays in the
+ * encoding the JDK uses for file names, so that what Java lists is what the kernel receives.
+ */
+final class LinuxLibc {
+  static final boolean AVAILABLE;
+
+  static {
+    boolean ok = false;
+    if (Platform.isLinux()) {
+      try {
+        Native.register(LinuxLibc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        ok = true;
+      } catch (UnsatisfiedLinkError | RuntimeException e) {
+        ok = false;
+      }
+    }
+    AVAILABLE = ok;
+  }
+
+  static final int AT_FDCWD = -100;
+  static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  static final int AT_NO_AUTOMOUNT = 0x800;
+  static final int STATX_BASIC_STATS = 0x7ff;
+  static final int O_RDONLY = 0;
+  static final int O_WRONLY = 1;
+  static final int O_CREAT = 0100;
+  static final int O_EXCL = 0200;
+  static final int O_NOFOLLOW = 0400000;
+  static final int O_CLOEXEC = 02000000;
+  static final int SEEK_DATA = 3;
+  static final int SEEK_HOLE = 4;
+  static final long FICLONE = 0x40049409L;
+  static final int EINTR = 4;
+  static final int ENXIO = 6;
+  static final int EXDEV = 18;
+  static final int EINVAL = 22;
+  static final int ENOSYS = 38;
+  static final int EOPNOTSUPP = 95;
+  static final int ENOTSUP = 95;
+  static final int ENODATA = 61;
+  static final int ERANGE = 34;
+  static final int ENOTTY = 25;
+  static final int EBADF = 9;
+  static final int EPERM = 1;
+
+  private LinuxLibc() {}
+
+  static native int geteuid();
+
+  static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer)
+      throws LastErrorException;
+
+  static native int open(byte[] path, int flags, int mode) throws LastErrorException;
+
+  static native int close(int fd) throws LastErrorException;
+
+  static native long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+  static native long copy_file_range(int fdIn, long[] offIn, int fdOut, long[] offOut, long len,
+      int flags) throws LastErrorException;
+
+  static native long sendfile(int outFd, int inFd, long[] offset, long count)
+      throws LastErrorException;
+
+  static native int ioctl(int fd, long request, int arg) throws LastErrorException;
+
+  static native int ftruncate(int fd, long length) throws LastErrorException;
+
+  static native int fchmod(int fd, int mode) throws LastErrorException;
+
+  static native int fchown(int fd, int uid, int gid) throws LastErrorException;
+
+  static native int futimens(int fd, long[] times) throws LastErrorException;
+
+  static native int utimensat(int dirfd, byte[] path, long[] times, int flags)
+      throws LastErrorException;
+
+  static native int fchmodat(int dirfd, byte[] path, int mode, int flags) throws LastErrorException;
+
+  static native int lchown(byte[] path, int uid, int gid) throws LastErrorException;
+
+  static native int mknod(byte[] path, int mode, long dev) throws LastErrorException;
+
+  static native long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
+
+  static native long lgetxattr(byte[] path, byte[] name, byte[] value, long size)
+      throws LastErrorException;
+
+  static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags)
+      throws LastErrorException;
+}

@@ -1,0 +1,230 @@
+package dev.linksafe.scan;
+
+import dev.linksafe.model.Entry;
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileStatus;
+import dev.linksafe.model.Problem;
+import dev.linksafe.model.ReparsePoint;
+import dev.linksafe.model.Symlink;
+import dev.linksafe.model.SymlinkClass;
+import dev.linksafe.platform.FileSystemAccess;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Walks a tree without following links, in parallel: each directory is a fork-join task, its
+ * subdirectories are forked, and long runs of files are split into batches. Memory held is the
+ * listings of the directories being walked, never the whole tree.
+ */
+public final class TreeWalker {
+  /** Files of one directory handled by one task before the rest is split off. */
+  private static final int BATCH = 512;
+  private static final char REPLACEMENT = '\uFFFD';
+
+  private final FileSystemAccess access;
+  private final WalkOptions options;
+
+  public TreeWalker(FileSystemAccess access, WalkOptions options) {
+    this.access = access;
+    this.options = options;
+  }
+
+  /**
+   * Walks {@code root}, which must be a directory, calling {@code visitor} for every entry.
+   *
+   * @throws NoSuchFileException if root does not exist
+   * @throws NotDirectoryException if root is not a directory
+   */
+  public <D> void walk(Path root, TreeVisitor<D> visitor) throws IOException {
+    FileStatus rootStatus = access.stat(root);
+    if (rootStatus.kind() != EntryKind.DIRECTORY) {
+      if (rootStatus.kind() == EntryKind.SYMLINK && Files.isDirectory(root)) {
+        // a root given as a link to a directory is walked as the directory it names, like rsync SRC/
+        walk(root.toRealPath(), visitor);
+        return;
+      }
+      throw new NotDirectoryException(root.toString());
+    }
+    SymlinkClassifier classifier = options.classifySymlinks() ? new SymlinkClassifier(root) : null;
+    Walk<D> walk = new Walk<>(root, visitor, classifier);
+    Entry rootEntry = new Entry(root.getFileSystem().getPath(""), rootStatus, null, null, false);
+    walk.directories.add(rootStatus.id());
+    ForkJoinPool pool = new ForkJoinPool(options.threads());
+    try {
+      pool.invoke(walk.new DirectoryTask(null, rootEntry));
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private final class Walk<D> {
+    final Path root;
+    final TreeVisitor<D> visitor;
+    final SymlinkClassifier classifier;
+    final DirectoryIdSet directories = new DirectoryIdSet();
+
+    Walk(Path root, TreeVisitor<D> visitor, SymlinkClassifier classifier) {
+      this.root = root;
+      this.visitor = visitor;
+      this.classifier = classifier;
+    }
+
+    final class DirectoryTask extends RecursiveAction {
+      private final D parentState;
+      private final Entry directory;
+
+      DirectoryTask(D parentState, Entry directory) {
+        this.parentState = parentState;
+        this.directory = directory;
+      }
+
+      @Override
+      protected void compute() {
+        D state = visitor.enterDirectory(parentState, directory);
+        if (state == null) {
+          return;
+        }
+        if (directory.mountPoint() && options.oneFileSystem()) {
+          visitor.leaveDirectory(state);
+          return;
+        }
+        Path dir = root.resolve(directory.relative());
+        List<ForkJoinTask<?>> forked = new ArrayList<>();
+        List<Path> batch = new ArrayList<>();
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+          for (Path child : children) {
+            batch.add(child);
+            if (batch.size() == BATCH) {
+              forked.add(new BatchTask(state, directory, batch).fork());
+              batch = new ArrayList<>();
+            }
+          }
+        } catch (AccessDeniedException e) {
+          visitor.problem(new Problem(display(directory.relative()), "cannot read directory: permission denied"));
+        } catch (NoSuchFileException e) {
+          visitor.problem(new Problem(display(directory.relative()), "vanished during the walk"));
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+          visitor.problem(new Problem(display(directory.relative()), "cannot read directory: " + reason(e)));
+        }
+        new BatchTask(state, directory, batch).compute();
+        for (int i = forked.size() - 1; i >= 0; i--) {
+          forked.get(i).join();
+        }
+        visitor.leaveDirectory(state);
+      }
+    }
+
+    final class BatchTask extends RecursiveAction {
+      private final D parentState;
+      private final Entry parent;
+      private final List<Path> children;
+
+      BatchTask(D parentState, Entry parent, List<Path> children) {
+        this.parentState = parentState;
+        this.parent = parent;
+        this.children = children;
+      }
+
+      @Override
+      protected void compute() {
+        List<DirectoryTask> subdirectories = new ArrayList<>();
+        for (Path child : children) {
+          Entry entry = entryFor(parent, child);
+          if (entry == null) {
+            continue;
+          }
+          if (entry.kind() == EntryKind.DIRECTORY) {
+            if (!directories.add(entry.id())) {
+              visitor.revisitedDirectory(parentState, entry);
+              continue;
+            }
+            DirectoryTask task = new DirectoryTask(parentState, entry);
+            task.fork();
+            subdirectories.add(task);
+          } else {
+            visitor.visit(parentState, entry);
+          }
+        }
+        for (int i = subdirectories.size() - 1; i >= 0; i--) {
+          subdirectories.get(i).join();
+        }
+      }
+    }
+
+    /** Builds the entry for one child, or reports why not and returns null. */
+    private Entry entryFor(Entry parent, Path child) {
+      Path name = child.getFileName();
+      Path relative = parent.relative().resolve(name.toString());
+      String nameText = name.toString();
+      if (nameText.indexOf(REPLACEMENT) >= 0) {
+        visitor.problem(new Problem(display(relative),
+            "name is not valid in the file-name encoding (" + System.getProperty("sun.jnu.encoding")
+                + "); skipped"));
+        return null;
+      }
+      FileStatus status;
+      try {
+        status = access.stat(child);
+      } catch (NoSuchFileException e) {
+        visitor.problem(new Problem(display(relative), "vanished during the walk"));
+        return null;
+      } catch (IOException e) {
+        visitor.problem(new Problem(display(relative), "cannot read status: " + reason(e)));
+        return null;
+      }
+      boolean directory = status.kind() == EntryKind.DIRECTORY;
+      if (options.excludes().excludes(display(relative), directory)) {
+        return null;
+      }
+      try {
+        Symlink symlink = null;
+        ReparsePoint reparse = null;
+        if (access.supportsReparsePoints() && status.kind().isLink()) {
+          Optional<ReparsePoint> r = access.readReparsePoint(child);
+          reparse = r.orElse(null);
+        }
+        if (status.kind() == EntryKind.SYMLINK) {
+          String target = access.readSymlink(child);
+          SymlinkClass linkClass = classifier == null ? SymlinkClass.OUTER : classifier.classify(child);
+          symlink = new Symlink(target, child.getFileSystem().getPath(target).isAbsolute(), linkClass);
+        }
+        boolean mountPoint = directory && status.id().volume() != parent.id().volume();
+        return new Entry(relative, status, symlink, reparse, mountPoint);
+      } catch (NoSuchFileException e) {
+        visitor.problem(new Problem(display(relative), "vanished during the walk"));
+      } catch (IOException e) {
+        visitor.problem(new Problem(display(relative), "cannot read link: " + reason(e)));
+      }
+      return null;
+    }
+  }
+
+  /** The relative path as shown to users: '/' separators whatever the platform. */
+  public static String display(Path relative) {
+    String s = relative.toString();
+    String separator = relative.getFileSystem().getSeparator();
+    return separator.equals("/") ? s : s.replace(separator, "/");
+  }
+
+  static String reason(Exception e) {
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+  }
+}

@@ -1,0 +1,208 @@
+package dev.linksafe.verify;
+
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileStatus;
+import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.platform.Platforms;
+import dev.linksafe.scan.HardLinkTracker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Compares two trees name by name, in sorted order, without following links: kinds, sizes,
+ * modification times (directories too, the roots excepted), permission bits, symlink targets,
+ * optionally bytes, and the hard-link topology: two names are linked on one side exactly when
+ * they are linked on the other. The topology check keeps only the groups still open, so memory
+ * does not grow with the tree.
+ */
+public final class TreeComparator {
+  private final boolean content;
+
+  /** @param content whether to compare the bytes of regular files too */
+  public TreeComparator(boolean content) {
+    this.content = content;
+  }
+
+  public VerifyReport compare(Path a, Path b) throws IOException {
+    Side left = new Side(a, Platforms.forPath(a));
+    Side right = new Side(b, Platforms.forPath(b));
+    Comparison c = new Comparison(left, right);
+    c.directory("", left.access.stat(a), right.access.stat(b), true);
+    c.differences.sort((x, y) -> x.path().compareTo(y.path()));
+    return new VerifyReport(c.entries, c.differences);
+  }
+
+  private static final class Side {
+    final Path root;
+    final FileSystemAccess access;
+    /** Per open group, the first name (in sorted walk order) seen on this side. */
+    final HardLinkTracker<String> groups = new HardLinkTracker<>();
+
+    Side(Path root, FileSystemAccess access) {
+      this.root = root;
+      this.access = access;
+    }
+
+    Path resolve(String relative) {
+      return relative.isEmpty() ? root : root.resolve(relative);
+    }
+
+    /** The first name of this name's group, or the name itself when it stands alone. */
+    String groupLeader(String name, FileStatus status) {
+      if (!status.isHardLinked()) {
+        return name;
+      }
+      return groups.sight(status.id(), status.linkCount(), () -> name).state();
+    }
+  }
+
+  private final class Comparison {
+    final Side a;
+    final Side b;
+    final List<Difference> differences = new ArrayList<>();
+    long entries;
+
+    Comparison(Side a, Side b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    void directory(String relative, FileStatus sa, FileStatus sb, boolean root) throws IOException {
+      if (!root) {
+        compareTimesAndMode(relative, sa, sb);
+      }
+      TreeSet<String> namesA = list(a, relative);
+      TreeSet<String> namesB = list(b, relative);
+      if (namesA == null || namesB == null) {
+        return;
+      }
+      TreeSet<String> all = new TreeSet<>(namesA);
+      all.addAll(namesB);
+      for (String name : all) {
+        String child = relative.isEmpty() ? name : relative + "/" + name;
+        entries++;
+        if (!namesB.contains(name)) {
+          differences.add(new Difference(child, "missing", "only in " + a.root));
+          continue;
+        }
+        if (!namesA.contains(name)) {
+          differences.add(new Difference(child, "extra", "only in " + b.root));
+          continue;
+        }
+        entry(child);
+      }
+    }
+
+    private TreeSet<String> list(Side side, String relative) {
+      TreeSet<String> names = new TreeSet<>();
+      try (DirectoryStream<Path> children = Files.newDirectoryStream(side.resolve(relative))) {
+        for (Path child : children) {
+          names.add(child.getFileName().toString());
+        }
+        return names;
+      } catch (IOException e) {
+        differences.add(new Difference(relative.isEmpty() ? "." : relative, "error",
+            "cannot list in " + side.root + ": " + e));
+        return null;
+      }
+    }
+
+    private void entry(String relative) throws IOException {
+      FileStatus sa;
+      FileStatus sb;
+      try {
+        sa = a.access.stat(a.resolve(relative));
+        sb = b.access.stat(b.resolve(relative));
+      } catch (IOException e) {
+        differences.add(new Difference(relative, "error", "cannot read status: " + e));
+        return;
+      }
+      if (sa.kind() != sb.kind()) {
+        differences.add(new Difference(relative, "kind", name(sa.kind()) + " vs " + name(sb.kind())));
+        return;
+      }
+      switch (sa.kind()) {
+        case DIRECTORY -> directory(relative, sa, sb, false);
+        case REGULAR_FILE -> file(relative, sa, sb);
+        case SYMLINK -> {
+          String ta = a.access.readSymlink(a.resolve(relative));
+          String tb = b.access.readSymlink(b.resolve(relative));
+          if (!ta.equals(tb)) {
+            differences.add(new Difference(relative, "target", ta + " vs " + tb));
+          }
+        }
+        default -> {
+          if (sa.rdev() != sb.rdev()) {
+            differences.add(new Difference(relative, "device", sa.rdev() + " vs " + sb.rdev()));
+          }
+          compareTimesAndMode(relative, sa, sb);
+        }
+      }
+    }
+
+    private void file(String relative, FileStatus sa, FileStatus sb) throws IOException {
+      if (sa.size() != sb.size()) {
+        differences.add(new Difference(relative, "size", sa.size() + " vs " + sb.size()));
+      } else if (content && !sameBytes(a.resolve(relative), b.resolve(relative))) {
+        differences.add(new Difference(relative, "content", "bytes differ"));
+      }
+      compareTimesAndMode(relative, sa, sb);
+      String leaderA = a.groupLeader(relative, sa);
+      String leaderB = b.groupLeader(relative, sb);
+      if (!leaderA.equals(leaderB)) {
+        differences.add(new Difference(relative, "topology",
+            describeLink(relative, leaderA, a.root) + " but " + describeLink(relative, leaderB, b.root)));
+      }
+    }
+
+    private String describeLink(String name, String leader, Path side) {
+      return name.equals(leader) ? "not linked to an earlier name in " + side
+          : "linked to " + leader + " in " + side;
+    }
+
+    private void compareTimesAndMode(String relative, FileStatus sa, FileStatus sb) {
+      if (sa.modifiedNanos() != sb.modifiedNanos()) {
+        differences.add(new Difference(relative, "mtime", time(sa.modifiedNanos()) + " vs " + time(sb.modifiedNanos())));
+      }
+      if (sa.mode() != sb.mode()) {
+        differences.add(new Difference(relative, "mode",
+            String.format("%04o vs %04o", sa.mode(), sb.mode())));
+      }
+    }
+  }
+
+  private static boolean sameBytes(Path x, Path y) throws IOException {
+    try (InputStream in1 = Files.newInputStream(x, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        InputStream in2 = Files.newInputStream(y, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      byte[] b1 = new byte[64 * 1024];
+      byte[] b2 = new byte[64 * 1024];
+      while (true) {
+        int n1 = in1.readNBytes(b1, 0, b1.length);
+        int n2 = in2.readNBytes(b2, 0, b2.length);
+        if (n1 != n2 || !java.util.Arrays.equals(b1, 0, n1, b2, 0, n2)) {
+          return false;
+        }
+        if (n1 < b1.length) {
+          return true;
+        }
+      }
+    }
+  }
+
+  private static String name(EntryKind kind) {
+    return kind.name().toLowerCase().replace('_', ' ');
+  }
+
+  private static String time(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)).toString();
+  }
+}
