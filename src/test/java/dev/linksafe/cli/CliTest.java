@@ -1,0 +1,132 @@
+package dev.linksafe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import dev.linksafe.demo.SampleTree;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line in process: exit codes, JSON keys, messages. */
+class CliTest {
+  @TempDir Path base;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void scanJsonHasTheDocumentedKeysAndCounts() throws Exception {
+    Path tree = SampleTree.create(base);
+    Result r = run("scan", "--json", tree.toString());
+    assertEquals(0, r.code, r.err);
+    Map<String, Object> m = JSON.std.mapFrom(r.out);
+    for (String key : List.of("directories", "files", "symlinks", "danglingSymlinks", "innerSymlinks",
+        "outerSymlinks", "junctions", "mountPoints", "hardLinkGroups", "partialHardLinkGroups",
+        "namesInHardLinkGroups", "bytes", "bytesSavedByHardLinks", "errors")) {
+      assertTrue(m.containsKey(key), "missing key " + key + " in " + r.out);
+    }
+    assertEquals(4, ((Number) m.get("directories")).intValue());
+    assertEquals(7, ((Number) m.get("files")).intValue());
+    assertEquals(6, ((Number) m.get("symlinks")).intValue());
+    assertEquals(1, ((Number) m.get("danglingSymlinks")).intValue());
+    assertEquals(2, ((Number) m.get("innerSymlinks")).intValue());
+    assertEquals(1, ((Number) m.get("outerSymlinks")).intValue());
+    assertEquals(3, ((Number) m.get("hardLinkGroups")).intValue());
+    assertEquals(1, ((Number) m.get("partialHardLinkGroups")).intValue());
+    assertEquals(6, ((Number) m.get("namesInHardLinkGroups")).intValue());
+    assertEquals(0, ((Number) m.get("errors")).intValue());
+  }
+
+  @Test
+  void scanListsGroupMembers() throws Exception {
+    Path tree = SampleTree.create(base);
+    Result r = run("scan", "--list", "groups", tree.toString());
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.out.contains("docs/report-link.txt"), r.out);
+    assertTrue(r.out.contains("(partial)"), r.out);
+  }
+
+  @Test
+  void missingSourceIsAUsageError() {
+    Result r = run("scan", base.resolve("nope").toString());
+    assertEquals(2, r.code);
+    assertTrue(r.err.contains("does not exist"), r.err);
+  }
+
+  @Test
+  void fileGivenForDirectoryIsAUsageError() throws Exception {
+    Path file = Files.writeString(base.resolve("f"), "x");
+    Result r = run("copy", file.toString(), base.resolve("d").toString());
+    assertEquals(2, r.code);
+    assertTrue(r.err.contains("not a directory"), r.err);
+  }
+
+  @Test
+  void unknownOptionIsAUsageError() {
+    assertEquals(2, run("scan", "--frobnicate", base.toString()).code);
+  }
+
+  @Test
+  void copyThenVerifyAgreeAndVerifyFindsAChange() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path copy = base.resolve("copy");
+    Result c = run("copy", "--json", tree.toString(), copy.toString());
+    assertEquals(0, c.code, c.err);
+    assertEquals(4, ((Number) JSON.std.mapFrom(c.out).get("filesCopied")).intValue());
+    assertEquals(0, run("verify", "--content", tree.toString(), copy.toString()).code);
+    Files.writeString(copy.resolve("empty.txt"), "changed");
+    Result v = run("verify", "--json", tree.toString(), copy.toString());
+    assertEquals(1, v.code);
+    assertTrue(v.out.contains("empty.txt"), v.out);
+  }
+
+  @Test
+  void dryRunListsActionsAndWritesNothing() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path copy = base.resolve("copy");
+    Result r = run("copy", "--dry-run", "--list", tree.toString(), copy.toString());
+    assertEquals(0, r.code, r.err);
+    assertTrue(r.out.contains("link"), r.out);
+    assertTrue(r.out.contains("would copy"), r.out);
+    assertTrue(!Files.exists(copy));
+  }
+
+  @Test
+  void excludesFromFlagsAndConfigurationFileApply() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path config = Files.writeString(base.resolve("linksafe.conf"), "exclude = photos/\nthreads = 2\n");
+    Result r = run("scan", "--json", "--config", config.toString(), "--exclude", "*.txt", tree.toString());
+    assertEquals(0, r.code, r.err);
+    Map<String, Object> m = JSON.std.mapFrom(r.out);
+    assertEquals(1, ((Number) m.get("files")).intValue(), r.out); // only shared.bin is left
+  }
+
+  @Test
+  void demoRunsEndToEnd() {
+    Result r = run("demo");
+    assertEquals(0, r.code, r.out + r.err);
+    assertTrue(r.out.contains("identical"), r.out);
+  }
+
+  @Test
+  void everyCommandHasHelpWithExitCodes() {
+    for (String command : List.of("scan", "copy", "verify", "demo")) {
+      Result r = run(command, "--help");
+      assertEquals(0, r.code);
+      assertTrue(r.out.contains("Exit codes"), command + ": " + r.out);
+    }
+  }
+}

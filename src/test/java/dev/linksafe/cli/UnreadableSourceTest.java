@@ -1,0 +1,98 @@
+package dev.linksafe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.testing.Privileged;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Unreadable entries are reported, skipped, and the rest copied with exit code 1. Root reads
+ * everything, so as root the CLI runs as user nobody (through setpriv).
+ */
+class UnreadableSourceTest {
+  @TempDir Path base;
+
+  @Test
+  void unreadableFileAndDirectoryAreReportedAndTheRestCopied() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src/closed"));
+    Files.writeString(src.resolve("inside"), "x");
+    Files.writeString(base.resolve("src/readable"), "fine");
+    Files.writeString(base.resolve("src/secret"), "no");
+    Files.setPosixFilePermissions(base.resolve("src/secret"), PosixFilePermissions.fromString("---------"));
+    Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("---------"));
+    Path dst = base.resolve("dst");
+    List<String> command = new ArrayList<>();
+    if (Privileged.isRoot()) {
+      if (!Privileged.hasCommand("setpriv")) {
+        Privileged.unavailable("setpriv is needed to drop root");
+      }
+      openUp(base);
+      Path classpath = shareClasspath();
+      command.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+      command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", classpath.toString() + "/*", "dev.linksafe.cli.Main"));
+    } else {
+      command.addAll(Privileged.javaCommand().subList(0, 4));
+    }
+    command.addAll(List.of("copy", base.resolve("src").toString(), dst.toString()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor(60, TimeUnit.SECONDS);
+    assertEquals(1, p.exitValue(), out);
+    assertTrue(out.contains("secret"), out);
+    assertTrue(out.contains("closed"), out);
+    assertEquals("fine", Files.readString(dst.resolve("readable")));
+    assertFalse(Files.exists(dst.resolve("secret")));
+  }
+
+  /** Lets user nobody reach the temporary folder and write the destination. */
+  private static void openUp(Path base) throws IOException {
+    for (Path p = base; p != null && p.getParent() != null; p = p.getParent()) {
+      var perms = Files.getPosixFilePermissions(p);
+      perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+      Files.setPosixFilePermissions(p, perms);
+    }
+    Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxrwxrwx"));
+  }
+
+  /** Copies the class path where nobody can read it (the local Maven repository is root's). */
+  private Path shareClasspath() throws IOException {
+    Path dir = Files.createDirectories(base.resolve("cp"));
+    int i = 0;
+    for (String entry : System.getProperty("java.class.path").split(":")) {
+      Path p = Path.of(entry);
+      if (Files.isDirectory(p)) {
+        Path jar = dir.resolve("classes" + (i++) + ".jar");
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar));
+            var walk = Files.walk(p)) {
+          for (Path f : (Iterable<Path>) walk::iterator) {
+            if (Files.isRegularFile(f)) {
+              zip.putNextEntry(new java.util.zip.ZipEntry(p.relativize(f).toString()));
+              Files.copy(f, zip);
+              zip.closeEntry();
+            }
+          }
+        }
+      } else if (entry.endsWith(".jar")) {
+        Files.copy(p, dir.resolve(p.getFileName()));
+      }
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+      }
+    }
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return dir;
+  }
+}

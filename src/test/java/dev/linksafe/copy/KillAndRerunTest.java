@@ -1,0 +1,66 @@
+package dev.linksafe.copy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.linksafe.testing.Privileged;
+import dev.linksafe.testing.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A copy killed (SIGKILL) at arbitrary points and run again ends with a correct destination. */
+class KillAndRerunTest {
+  @TempDir Path base;
+
+  @Test
+  void copyKilledAtRandomPointsThenRerunIsCorrect() throws Exception {
+    Path src = makeTree(base.resolve("src"));
+    Random random = new Random(42);
+    int killPoints = 6;
+    for (int attempt = 0; attempt < killPoints; attempt++) {
+      Path dst = base.resolve("dst" + attempt);
+      Process p = new ProcessBuilder(Privileged.javaCommand("copy", "--threads", "4", src.toString(), dst.toString()))
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      // the JVM starts in ~0.3 s and the copy takes about a second: kill anywhere in that span
+      Thread.sleep(250 + random.nextInt(1200));
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+      Process again = new ProcessBuilder(Privileged.javaCommand("copy", src.toString(), dst.toString()))
+          .redirectErrorStream(true).start();
+      String out = new String(again.getInputStream().readAllBytes());
+      again.waitFor(120, TimeUnit.SECONDS);
+      assertEquals(0, again.exitValue(), out);
+      Trees.assertIdentical(src, dst);
+      Trees.assertSamePartition(src, dst);
+      assertEquals(List.of(), Trees.temporaryFiles(dst), "no temporary file left after the rerun");
+    }
+  }
+
+  private static Path makeTree(Path root) throws IOException {
+    Random random = new Random(7);
+    byte[] block = new byte[1 << 20];
+    random.nextBytes(block);
+    for (int d = 0; d < 40; d++) {
+      Path dir = Files.createDirectories(root.resolve("d" + d).resolve("sub" + (d % 5)));
+      for (int f = 0; f < 60; f++) {
+        int size = f % 20 == 0 ? block.length : random.nextInt(4096);
+        Path file = dir.resolve("f" + f);
+        try (var out = Files.newOutputStream(file)) {
+          out.write(block, 0, size);
+        }
+        if (f % 3 == 0) {
+          Files.createLink(root.resolve("d" + ((d + 1) % 40) + "-link" + f), file);
+        }
+        if (f % 17 == 0) {
+          Files.createSymbolicLink(dir.resolve("l" + f), Path.of("f" + f));
+        }
+      }
+    }
+    return root;
+  }
+}
