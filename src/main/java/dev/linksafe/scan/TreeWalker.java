@@ -169,9 +169,9 @@ public final class TreeWalker {
       Path relative = parent.relative().resolve(name.toString());
       String nameText = name.toString();
       if (nameText.indexOf(REPLACEMENT) >= 0) {
-        visitor.problem(new Problem(display(relative),
-            "name is not valid in the file-name encoding (" + System.getProperty("sun.jnu.encoding")
-                + "); skipped"));
+        visitor.problem(new Problem(display(relative).replace(REPLACEMENT, '?'),
+            "name has bytes that are not valid " + System.getProperty("sun.jnu.encoding")
+                + " (shown as ?); skipped"));
         return null;
       }
       FileStatus status;

@@ -73,6 +73,26 @@ class CrossVolumeTest {
   }
 
   @Test
+  void bindMountedDirectoryIsDescendedOnce() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src/real"));
+    Files.writeString(src.resolve("file"), "once");
+    Path view = Files.createDirectories(base.resolve("src/view"));
+    Privileged.requireRoot();
+    try {
+      Privileged.run("mount", "--bind", src.toString(), view.toString());
+    } catch (java.io.IOException e) {
+      Privileged.unavailable("cannot bind-mount: " + e.getMessage());
+    }
+    mounted = view;
+    ScanReport r = new Scanner(WalkOptions.defaults()).scan(base.resolve("src"));
+    assertEquals(1, r.revisitedDirectories());
+    assertEquals(1, r.files(), "the file behind the bind mount is counted once");
+    CopyReport c = new CopyEngine(CopyOptions.defaults(true)).copy(base.resolve("src"), base.resolve("dst"));
+    assertEquals(1, c.filesCopied());
+    assertTrue(c.notes().stream().anyMatch(n -> n.message().contains("already copied")), c.notes().toString());
+  }
+
+  @Test
   void partialGroupAcrossTheTreeBoundaryOnRealFiles() throws Exception {
     Path src = Files.createDirectories(base.resolve("src"));
     Path outside = Files.writeString(base.resolve("outside.txt"), "0123456789");
