@@ -31,7 +31,7 @@ public record Action(Kind kind, Entry entry, Path target, Path linkTo) {
     REPLACE_SYMLINK("resymlink"),
     CREATE_SPECIAL("mknod"),
     REPLACE_SPECIAL("remknod"),
-    /** Already identical at the destination (size and modification time, or link target). */
+    /** Already identical at the destination: size and modification time, or link target and time. */
     UNCHANGED("same"),
     /** A directory at the destination stands where the source has no directory: left alone. */
     CONFLICT("conflict");

@@ -34,7 +34,8 @@ public class NioFileSystemAccess implements FileSystemAccess {
 
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
   private static final String UNIX_ATTRIBUTES =
-      "unix:ino,dev,nlink,mode,size,uid,gid,rdev,lastModifiedTime,lastAccessTime,ctime";
+      "unix:ino,dev,nlink,mode,size,uid,gid,rdev,lastModifiedTime,lastAccessTime,ctime,"
+          + "isDirectory,isRegularFile,isSymbolicLink";
 
   @Override
   public FileStatus stat(Path path) throws IOException {
@@ -48,8 +49,13 @@ public class NioFileSystemAccess implements FileSystemAccess {
     long modified = nanos((FileTime) a.get("lastModifiedTime"));
     Object ctime = a.get("ctime");
     Object rdev = a.get("rdev");
+    // jimfs keeps only permission bits in its mode; the JDK keeps the file type too
+    EntryKind kind = (mode & 0170000) != 0 ? kindOfMode(mode)
+        : Boolean.TRUE.equals(a.get("isDirectory")) ? EntryKind.DIRECTORY
+        : Boolean.TRUE.equals(a.get("isRegularFile")) ? EntryKind.REGULAR_FILE
+        : Boolean.TRUE.equals(a.get("isSymbolicLink")) ? EntryKind.SYMLINK : EntryKind.OTHER;
     return new FileStatus(
-        kindOfMode(mode),
+        kind,
         new FileId(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue()),
         ((Number) a.get("size")).longValue(),
         modified,

@@ -15,8 +15,11 @@ import java.util.function.Supplier;
  */
 public final class HardLinkTracker<S> {
 
-  /** One name of a group seen: the group's state, and where this name stands in it. */
-  public record Sighting<S>(S state, boolean first, boolean last, int seen) {}
+  /**
+   * One name of a group seen: the group's state, where this name stands in it, and the largest
+   * link count seen for the group.
+   */
+  public record Sighting<S>(S state, boolean first, boolean last, int seen, int linkCount) {}
 
   /** A group still open: its state, how many names were seen and how many it has in all. */
   public record OpenGroup<S>(FileId id, S state, int seen, int linkCount) {}
@@ -39,6 +42,14 @@ public final class HardLinkTracker<S> {
    * is made by {@code newState} for the group's first name.
    */
   public Sighting<S> sight(FileId id, int linkCount, Supplier<S> newState) {
+    return sight(id, linkCount, newState, state -> { });
+  }
+
+  /**
+   * As {@link #sight(FileId, int, Supplier)}, and records this name into the group's state with
+   * {@code record} atomically with the count, so that whoever sees the last name sees every name.
+   */
+  public Sighting<S> sight(FileId id, int linkCount, Supplier<S> newState, Consumer<S> record) {
     Object[] result = new Object[1];
     open.compute(id, (key, group) -> {
       boolean first = group == null;
@@ -48,8 +59,9 @@ public final class HardLinkTracker<S> {
       // a link made during the walk raises the count; trust the largest one seen
       group.linkCount = Math.max(group.linkCount, linkCount);
       group.seen++;
+      record.accept(group.state);
       boolean last = group.seen >= group.linkCount;
-      result[0] = new Sighting<>(group.state, first, last, group.seen);
+      result[0] = new Sighting<>(group.state, first, last, group.seen, group.linkCount);
       return last ? null : group;
     });
     @SuppressWarnings("unchecked")

@@ -51,6 +51,9 @@ public final class Scanner {
     return counting.report();
   }
 
+  /** The names of one open group, kept when they are to be listed; changed only inside the tracker. */
+  private record GroupNames(long size, List<Path> names) {}
+
   private final class Counting implements TreeVisitor<Entry> {
     final LongAdder directories = new LongAdder();
     final LongAdder files = new LongAdder();
@@ -70,7 +73,7 @@ public final class Scanner {
     final LongAdder saved = new LongAdder();
     final LongAdder entries = new LongAdder();
     final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
-    final HardLinkTracker<List<Path>> tracker = new HardLinkTracker<>();
+    final HardLinkTracker<GroupNames> tracker = new HardLinkTracker<>();
 
     @Override
     public Entry enterDirectory(Entry parent, Entry directory) {
@@ -120,8 +123,13 @@ public final class Scanner {
 
     private void group(Entry entry) {
       long size = entry.status().size();
-      HardLinkTracker.Sighting<List<Path>> s = tracker.sight(entry.id(), entry.status().linkCount(),
-          () -> keepGroupNames ? Collections.synchronizedList(new ArrayList<>()) : null);
+      HardLinkTracker.Sighting<GroupNames> s = tracker.sight(entry.id(), entry.status().linkCount(),
+          () -> keepGroupNames ? new GroupNames(size, new ArrayList<>()) : null,
+          names -> {
+            if (names != null) {
+              names.names().add(entry.relative());
+            }
+          });
       namesInGroups.increment();
       if (s.first()) {
         groups.increment();
@@ -129,11 +137,8 @@ public final class Scanner {
       } else {
         saved.add(size);
       }
-      if (s.state() != null) {
-        s.state().add(entry.relative());
-        if (s.last()) {
-          listener.group(new LinkGroup(entry.id(), entry.status().linkCount(), size, s.state()));
-        }
+      if (s.state() != null && s.last()) {
+        listener.group(new LinkGroup(entry.id(), s.linkCount(), size, s.state().names()));
       }
     }
 
@@ -161,7 +166,7 @@ public final class Scanner {
       tracker.forEachOpen(g -> {
         partial[0]++;
         if (g.state() != null) {
-          listener.group(new LinkGroup(g.id(), g.linkCount(), -1, g.state()));
+          listener.group(new LinkGroup(g.id(), g.linkCount(), g.state().size(), g.state().names()));
         }
       });
       List<Problem> sorted = new ArrayList<>(problems);
