@@ -19,7 +19,7 @@ usage: benchmarks/run.sh [--entries N] [--runs R] [--second-volume DIR] [--out F
 
 environment:
   LINKSAFE_CMD   command prefix for linksafe; SRC and DST are appended
-                 (default: java -jar target/linksafe.jar copy)
+                 (default: bin/linksafe copy)
   TMPDIR         where the work directory (trees, copies) goes (default /tmp)
 EOF
 }
@@ -76,7 +76,7 @@ if [[ -z ${LINKSAFE_CMD:-} ]]; then
         log "target/linksafe.jar missing, building it: mvn -B -q package -DskipTests"
         mvn -B -q package -DskipTests
     fi
-    LINKSAFE_CMD="java -jar target/linksafe.jar copy"   # we are in the repo root
+    LINKSAFE_CMD="bin/linksafe copy"   # the launcher with its JVM settings; we are in the repo root
 fi
 
 if ((COLD)) && ! ((IS_ROOT)); then
