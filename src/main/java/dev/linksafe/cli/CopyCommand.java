@@ -58,13 +58,20 @@ final class CopyCommand implements Callable<Integer> {
   @Option(names = "--no-xattrs", description = "Do not copy extended attributes.")
   boolean noXattrs;
 
+  @Option(names = "--new-files", paramLabel = "HOW",
+      description = "How a file new at DST is written: 'temp' (under a temporary name, then "
+          + "renamed) or 'in-place' (at its final name, its modification time set last, so a "
+          + "partial one is recognised and replaced). Replacing always uses a temporary name. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String newFiles = "temp";
+
   @Override
   public Integer call() throws Exception {
     Arguments.existingDirectory(source, "SRC");
     PrintWriter out = spec.commandLine().getOut();
     CopyOptions options = new CopyOptions(
         common.walkOptions(Main.configuration(), "copy").withClassifySymlinks(false),
-        dryRun, reflink, Platforms.isPrivileged(), !noXattrs);
+        dryRun, reflink, Platforms.isPrivileged(), !noXattrs, newFilesInPlace());
     ActionListener listener = list ? action -> printAction(out, action) : ActionListener.NONE;
     CopyReport report;
     try (ProgressDisplay progress = ProgressDisplay.open(dryRun ? "plan" : "copy", -1, !json && !list)) {
@@ -88,6 +95,14 @@ final class CopyCommand implements Callable<Integer> {
       printText(out, report);
     }
     return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+
+  private boolean newFilesInPlace() {
+    switch (newFiles) {
+      case "temp": return false;
+      case "in-place": return true;
+      default: throw new UsageException("--new-files must be 'temp' or 'in-place', was '" + newFiles + "'");
+    }
   }
 
   /** Counts the source alongside the copy, so the progress line can show an ETA once known. */

@@ -297,13 +297,15 @@ public final class CopyEngine {
             bytes.add(entry.status().size());
             return entry.status().size();
           }
-          long n = writeThroughTemp(target, temp -> {
-            long copied = dst.copyFile(source(entry), temp, entry.status(), options.reflink(), options.owners());
-            if (options.xattrs()) {
-              copyXattrs(source(entry), temp);
-            }
-            return copied;
-          });
+          Map<String, byte[]> xattrs = options.xattrs() ? src.readXattrs(source(entry)) : Map.of();
+          long n;
+          if (kind == Action.Kind.COPY_FILE && options.newFilesInPlace()) {
+            n = writeInPlace(target, () -> dst.copyFile(source(entry), target, entry.status(),
+                options.reflink(), options.owners(), xattrs));
+          } else {
+            n = writeThroughTemp(target, temp -> dst.copyFile(source(entry), temp, entry.status(),
+                options.reflink(), options.owners(), xattrs));
+          }
           bytes.add(n);
           return n;
         }
@@ -366,8 +368,9 @@ public final class CopyEngine {
           throw e;
         }
         Entry entry = action.entry();
+        Map<String, byte[]> xattrs = options.xattrs() ? src.readXattrs(source(entry)) : Map.of();
         writeThroughTemp(target, temp -> dst.copyFile(source(entry), temp, entry.status(),
-            options.reflink(), options.owners()));
+            options.reflink(), options.owners(), xattrs));
         links.decrement();
         files.increment();
         separate.increment();
@@ -379,6 +382,31 @@ public final class CopyEngine {
 
     private interface TempWriter {
       long write(Path temp) throws IOException;
+    }
+
+    private interface InPlaceWriter {
+      long write() throws IOException;
+    }
+
+    /** Writes a new name directly; a failure removes what was written, a kill leaves a file the next run replaces. */
+    private long writeInPlace(Path target, InPlaceWriter writer) throws IOException {
+      boolean done = false;
+      try {
+        long n = writer.write();
+        done = true;
+        return n;
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        done = true; // not ours: leave it
+        throw e;
+      } finally {
+        if (!done) {
+          try {
+            Files.deleteIfExists(target);
+          } catch (IOException ignored) {
+            // its modification time is not the source's: the next run replaces it
+          }
+        }
+      }
     }
 
     /** Writes at a fresh temporary name and renames it over {@code target}; the old file stays whole until then. */

@@ -11,9 +11,13 @@ import dev.linksafe.scan.WalkOptions;
  * @param reflink whether file contents are cloned where the volume can
  * @param owners whether to set owner and group (needs privileges)
  * @param xattrs whether to copy extended attributes
+ * @param newFilesInPlace whether a file that does not exist at the destination yet is written at
+ *     its final name (its final modification time set last, so a partial one is recognised and
+ *     replaced by the next run) instead of under a temporary name; an existing file is always
+ *     replaced through a temporary name
  */
 public record CopyOptions(WalkOptions walk, boolean dryRun, ReflinkMode reflink, boolean owners,
-    boolean xattrs) {
+    boolean xattrs, boolean newFilesInPlace) {
   public CopyOptions {
     if (walk == null || reflink == null) {
       throw new IllegalArgumentException("walk options and reflink mode are required");
@@ -23,18 +27,22 @@ public record CopyOptions(WalkOptions walk, boolean dryRun, ReflinkMode reflink,
   /** Defaults: a real copy, no reflinks, owners when privileged, extended attributes. */
   public static CopyOptions defaults(boolean privileged) {
     return new CopyOptions(WalkOptions.defaults().withClassifySymlinks(false), false,
-        ReflinkMode.NEVER, privileged, true);
+        ReflinkMode.NEVER, privileged, true, false);
   }
 
   public CopyOptions withWalk(WalkOptions w) {
-    return new CopyOptions(w, dryRun, reflink, owners, xattrs);
+    return new CopyOptions(w, dryRun, reflink, owners, xattrs, newFilesInPlace);
   }
 
   public CopyOptions withDryRun(boolean d) {
-    return new CopyOptions(walk, d, reflink, owners, xattrs);
+    return new CopyOptions(walk, d, reflink, owners, xattrs, newFilesInPlace);
   }
 
   public CopyOptions withReflink(ReflinkMode r) {
-    return new CopyOptions(walk, dryRun, r, owners, xattrs);
+    return new CopyOptions(walk, dryRun, r, owners, xattrs, newFilesInPlace);
+  }
+
+  public CopyOptions withNewFilesInPlace(boolean b) {
+    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, b);
   }
 }

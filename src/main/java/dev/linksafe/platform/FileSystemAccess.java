@@ -27,11 +27,12 @@ public interface FileSystemAccess {
 
   /**
    * Creates {@code target}, which must not exist and is never followed, as a copy of the bytes of
-   * the regular file {@code source}, keeping holes, then gives it the permission bits, times and
-   * (when {@code owner}) owner of {@code like}. Returns the number of bytes copied.
+   * the regular file {@code source}, keeping holes; then sets {@code xattrs} on it, and last the
+   * permission bits, times and (when {@code owner}) owner of {@code like}, so that a file with
+   * its final modification time is complete. Returns the number of bytes copied.
    */
-  long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink, boolean owner)
-      throws IOException;
+  long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink, boolean owner,
+      Map<String, byte[]> xattrs) throws IOException;
 
   /** Creates a new name {@code link} for the file {@code existing}; neither is followed. */
   void createHardLink(Path link, Path existing) throws IOException;

@@ -124,7 +124,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink,
-      boolean owner) throws IOException {
+      boolean owner, Map<String, byte[]> xattrs) throws IOException {
     int in;
     try {
       in = LinuxLibc.open(cPath(source), LinuxLibc.O_RDONLY | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0);
@@ -142,6 +142,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       boolean closed = false;
       try {
         long copied = copyOpen(in, out, source, target, like.size(), reflink);
+        if (!xattrs.isEmpty()) {
+          writeXattrs(target, xattrs);
+        }
         setMetadata(out, target, like, owner);
         closed = true;
         try {

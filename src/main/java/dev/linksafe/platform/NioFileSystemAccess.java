@@ -119,8 +119,11 @@ public class NioFileSystemAccess implements FileSystemAccess {
 
   @Override
   public long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink,
-      boolean owner) throws IOException {
+      boolean owner, Map<String, byte[]> xattrs) throws IOException {
     long copied = copyContents(source, target, reflink);
+    if (!xattrs.isEmpty()) {
+      writeXattrs(target, xattrs);
+    }
     setMetadata(target, like, owner);
     return copied;
   }
