@@ -22,6 +22,17 @@ public interface FileSystemAccess {
   /** The reparse data of a name, or empty where it has none or the volume holds none. */
   Optional<ReparsePoint> readReparsePoint(Path path) throws IOException;
 
+  /**
+   * Creates a reparse point at {@code path}: an empty directory (for a junction or a directory
+   * symlink) or file carrying {@code reparsePoint}'s buffer. Only where
+   * {@link #supportsReparsePoints()}.
+   */
+  default void createReparsePoint(Path path, ReparsePoint reparsePoint, boolean directory)
+      throws IOException {
+    throw new java.nio.file.FileSystemException(path.toString(), null,
+        "this volume cannot hold reparse points");
+  }
+
   /** The target of a symlink, exactly as stored. */
   String readSymlink(Path path) throws IOException;
 

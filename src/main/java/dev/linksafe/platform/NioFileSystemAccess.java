@@ -108,7 +108,7 @@ public class NioFileSystemAccess implements FileSystemAccess {
   }
 
   @Override
-  public Optional<ReparsePoint> readReparsePoint(Path path) {
+  public Optional<ReparsePoint> readReparsePoint(Path path) throws IOException {
     return Optional.empty();
   }
 
