@@ -4,6 +4,7 @@ import dev.linksafe.copy.ActionListener;
 import dev.linksafe.copy.CopyEngine;
 import dev.linksafe.copy.CopyOptions;
 import dev.linksafe.copy.CopyReport;
+import dev.linksafe.copy.ReparsePolicy;
 import dev.linksafe.model.Problem;
 import dev.linksafe.plan.Action;
 import dev.linksafe.platform.FileSystemAccess.ReflinkMode;
@@ -58,6 +59,31 @@ final class CopyCommand implements Callable<Integer> {
   @Option(names = "--no-xattrs", description = "Do not copy extended attributes.")
   boolean noXattrs;
 
+  @Option(names = "--outer", paramLabel = "WHAT",
+      description = "A junction whose target lies outside SRC: keep (recreate it with its target "
+          + "unchanged), skip, or unroll (copy what it points to as a real directory). Each one is "
+          + "reported. Default: ${DEFAULT-VALUE}.")
+  ReparsePolicy.Outer outer = ReparsePolicy.Outer.KEEP;
+
+  @Option(names = "--retarget-symlinks",
+      description = "Retarget absolute Windows symlinks into SRC like junctions (by default "
+          + "symlinks are stored exactly as they are).")
+  boolean retargetSymlinks;
+
+  @Option(names = "--dest-as", paramLabel = "PATH",
+      description = "The Windows path by which DST will be known when in use, e.g. C:\\ when "
+          + "copying C:\\ to a new disk that will boot as C:. Inner junctions are retargeted "
+          + "to it instead of DST's own path.")
+  String destinationAs;
+
+  @Option(names = "--drive-letter", paramLabel = "X:",
+      description = "The drive letter of SRC's NTFS volume, where its root has no .NTFS-3G/X: link.")
+  String sourceDrive;
+
+  @Option(names = "--dest-drive-letter", paramLabel = "X:",
+      description = "The drive letter of DST's NTFS volume, where its root has no .NTFS-3G/X: link.")
+  String destinationDrive;
+
   @Option(names = "--new-files", paramLabel = "HOW",
       description = "How a file new at DST is written: 'temp' (under a temporary name, then "
           + "renamed) or 'in-place' (at its final name, its modification time set last, so a "
@@ -71,7 +97,9 @@ final class CopyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     CopyOptions options = new CopyOptions(
         common.walkOptions(Main.configuration(), "copy").withClassifySymlinks(false),
-        dryRun, reflink, Platforms.isPrivileged(), !noXattrs, newFilesInPlace());
+        dryRun, reflink, Platforms.isPrivileged(), !noXattrs, newFilesInPlace(),
+        new ReparsePolicy(outer, retargetSymlinks, windowsPath(destinationAs),
+            driveLetter(sourceDrive, "--drive-letter"), driveLetter(destinationDrive, "--dest-drive-letter")));
     ActionListener listener = list ? action -> printAction(out, action) : ActionListener.NONE;
     CopyReport report;
     try (ProgressDisplay progress = ProgressDisplay.open(dryRun ? "plan" : "copy", -1, !json && !list)) {
@@ -95,6 +123,27 @@ final class CopyCommand implements Callable<Integer> {
       printText(out, report);
     }
     return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+
+  static Character driveLetter(String value, String option) {
+    if (value == null) {
+      return null;
+    }
+    if (!value.matches("[A-Za-z]:?")) {
+      throw new UsageException(option + " must be a drive letter such as D:, was '" + value + "'");
+    }
+    return Character.toUpperCase(value.charAt(0));
+  }
+
+  static String windowsPath(String value) {
+    if (value == null) {
+      return null;
+    }
+    if (!value.matches("[A-Za-z]:([\\/].*)?")) {
+      throw new UsageException("--dest-as must be an absolute Windows path such as E:\\data, was '" + value + "'");
+    }
+    String p = value.replace('/', '\\');
+    return p.length() == 2 ? p + "\\" : p;
   }
 
   private boolean newFilesInPlace() {
@@ -150,6 +199,9 @@ final class CopyCommand implements Callable<Integer> {
     out.printf("  hard links    %,d%s%n", r.hardLinks(),
         r.partialHardLinkGroups() > 0 ? String.format("  (%,d partial groups)", r.partialHardLinkGroups()) : "");
     out.printf("  symlinks      %,d%n", r.symlinks());
+    if (r.reparsePoints() > 0) {
+      out.printf("  junctions etc %,d  (%,d retargeted into the copy)%n", r.reparsePoints(), r.retargetedJunctions());
+    }
     if (r.specialFiles() > 0) {
       out.printf("  special files %,d%n", r.specialFiles());
     }

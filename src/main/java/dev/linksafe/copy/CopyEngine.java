@@ -58,7 +58,7 @@ public final class CopyEngine {
    * @throws IOException if the source cannot be walked or the target root cannot be made
    */
   public CopyReport copy(Path source, Path target) throws IOException {
-    FileSystemAccess sourceAccess = Platforms.forPath(source);
+    FileSystemAccess sourceAccess = Platforms.forPath(source, options.reparse().sourceDriveLetter());
     checkNotInside(source, target);
     boolean createdRoot = false;
     if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -69,7 +69,7 @@ public final class CopyEngine {
     } else if (!Files.isDirectory(target)) {
       throw new IllegalArgumentException("destination exists and is not a directory: " + target);
     }
-    FileSystemAccess targetAccess = Platforms.forPath(target);
+    FileSystemAccess targetAccess = Platforms.forPath(target, options.reparse().destinationDriveLetter());
     Run run = new Run(source, target, sourceAccess, targetAccess, createdRoot);
     new TreeWalker(sourceAccess, options.walk()).walk(source, run);
     return run.report();
@@ -122,6 +122,9 @@ public final class CopyEngine {
     final LongAdder bytes = new LongAdder();
     final LongAdder links = new LongAdder();
     final LongAdder symlinks = new LongAdder();
+    final LongAdder reparsePoints = new LongAdder();
+    final LongAdder retargeted = new LongAdder();
+    final ReparsePointCopier reparse;
     final LongAdder specials = new LongAdder();
     final LongAdder unchanged = new LongAdder();
     final LongAdder replaced = new LongAdder();
@@ -133,6 +136,7 @@ public final class CopyEngine {
       this.src = src;
       this.dst = dst;
       this.createdRoot = createdRoot;
+      this.reparse = new ReparsePointCopier(src, dst, sourceRoot, targetRoot, options.reparse());
     }
 
     // ---- directories
@@ -232,7 +236,13 @@ public final class CopyEngine {
       long size = 0;
       try {
         FileStatus existing = parent.fresh ? null : statOrNull(target);
-        if (entry.status().isHardLinked()) {
+        if (entry.reparsePoint() != null) {
+          applyReparse(entry, target, existing, reparse.plan(entry, source(entry)));
+        } else if (entry.kind() == EntryKind.SYMLINK && reparse.restoresKeptBuffers()
+            && reparse.keptBuffer(source(entry)).isPresent()) {
+          applyReparse(entry, target, existing, reparse.restore(
+              reparse.keptBuffer(source(entry)).get(), entry.symlink().target(), sourceRoot));
+        } else if (entry.status().isHardLinked()) {
           size = hardLinked(entry, target, existing);
         } else {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
@@ -245,6 +255,44 @@ public final class CopyEngine {
         problem(entry, "cannot copy", new IOException(e.toString(), e));
       }
       tick(size);
+    }
+
+    /** Makes a junction, Windows symlink or other reparse point, or its POSIX stand-in. */
+    private void applyReparse(Entry entry, Path target, FileStatus existing,
+        ReparsePointCopier.Outcome outcome) throws IOException {
+      if (outcome instanceof ReparsePointCopier.Outcome.Skipped skipped) {
+        notes.add(new Problem(display(entry), skipped.reason()));
+        return;
+      }
+      boolean moved = outcome instanceof ReparsePointCopier.Outcome.AsReparsePoint r ? r.retargeted()
+          : ((ReparsePointCopier.Outcome.AsSymlink) outcome).retargeted();
+      if (reparse.isInPlace(outcome, target, existing)) {
+        unchanged.increment();
+        return;
+      }
+      reparsePoints.increment();
+      if (moved) {
+        retargeted.increment();
+      } else if (entry.reparsePoint() != null && entry.reparsePoint().isJunction()) {
+        notes.add(new Problem(display(entry), "junction to " + entry.reparsePoint().printName()
+            + " lies outside the source; kept with its target unchanged"));
+      }
+      if (options.dryRun()) {
+        return;
+      }
+      if (existing != null) {
+        replaced.increment();
+        Files.delete(target); // a link, a reparse point or an empty directory: never followed
+      }
+      writeThroughTemp(target, temp -> {
+        reparse.write(outcome, temp, options.owners());
+        try {
+          dst.setMetadata(temp, entry.status(), options.owners());
+        } catch (IOException e) {
+          // some volumes keep no times on reparse points; the link itself is what matters
+        }
+        return 0;
+      });
     }
 
     private long hardLinked(Entry entry, Path target, FileStatus existing) throws IOException {
@@ -488,7 +536,7 @@ public final class CopyEngine {
       List<Problem> sortedNotes = new ArrayList<>(notes);
       sortedNotes.sort((a, b) -> a.path().compareTo(b.path()));
       return new CopyReport(options.dryRun(), entries.sum(), directories.sum(), files.sum(),
-          bytes.sum(), links.sum(), symlinks.sum(), specials.sum(), unchanged.sum(), replaced.sum(),
+          bytes.sum(), links.sum(), symlinks.sum(), reparsePoints.sum(), retargeted.sum(), specials.sum(), unchanged.sum(), replaced.sum(),
           separate.sum(), partial[0], sortedProblems, sortedNotes);
     }
   }

@@ -15,34 +15,39 @@ import dev.linksafe.scan.WalkOptions;
  *     its final name (its final modification time set last, so a partial one is recognised and
  *     replaced by the next run) instead of under a temporary name; an existing file is always
  *     replaced through a temporary name
+ * @param reparse how junctions and Windows symlinks are copied
  */
 public record CopyOptions(WalkOptions walk, boolean dryRun, ReflinkMode reflink, boolean owners,
-    boolean xattrs, boolean newFilesInPlace) {
+    boolean xattrs, boolean newFilesInPlace, ReparsePolicy reparse) {
   public CopyOptions {
-    if (walk == null || reflink == null) {
-      throw new IllegalArgumentException("walk options and reflink mode are required");
+    if (walk == null || reflink == null || reparse == null) {
+      throw new IllegalArgumentException("walk options, reflink mode and reparse policy are required");
     }
   }
 
   /** Defaults: a real copy, no reflinks, owners when privileged, extended attributes. */
   public static CopyOptions defaults(boolean privileged) {
     return new CopyOptions(WalkOptions.defaults().withClassifySymlinks(false), false,
-        ReflinkMode.NEVER, privileged, true, false);
+        ReflinkMode.NEVER, privileged, true, false, ReparsePolicy.DEFAULT);
   }
 
   public CopyOptions withWalk(WalkOptions w) {
-    return new CopyOptions(w, dryRun, reflink, owners, xattrs, newFilesInPlace);
+    return new CopyOptions(w, dryRun, reflink, owners, xattrs, newFilesInPlace, reparse);
   }
 
   public CopyOptions withDryRun(boolean d) {
-    return new CopyOptions(walk, d, reflink, owners, xattrs, newFilesInPlace);
+    return new CopyOptions(walk, d, reflink, owners, xattrs, newFilesInPlace, reparse);
   }
 
   public CopyOptions withReflink(ReflinkMode r) {
-    return new CopyOptions(walk, dryRun, r, owners, xattrs, newFilesInPlace);
+    return new CopyOptions(walk, dryRun, r, owners, xattrs, newFilesInPlace, reparse);
   }
 
   public CopyOptions withNewFilesInPlace(boolean b) {
-    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, b);
+    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, b, reparse);
+  }
+
+  public CopyOptions withReparse(ReparsePolicy r) {
+    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, newFilesInPlace, r);
   }
 }

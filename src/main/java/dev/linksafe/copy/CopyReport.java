@@ -19,6 +19,8 @@ public record CopyReport(
     long bytesCopied,
     long hardLinks,
     long symlinks,
+    long reparsePoints,
+    long retargetedJunctions,
     long specialFiles,
     long unchanged,
     long replaced,
@@ -45,6 +47,8 @@ public record CopyReport(
     m.put("bytesCopied", bytesCopied);
     m.put("hardLinks", hardLinks);
     m.put("symlinks", symlinks);
+    m.put("reparsePoints", reparsePoints);
+    m.put("retargetedJunctions", retargetedJunctions);
     m.put("specialFiles", specialFiles);
     m.put("unchanged", unchanged);
     m.put("replaced", replaced);

@@ -33,6 +33,19 @@ public interface FileSystemAccess {
         "this volume cannot hold reparse points");
   }
 
+  /**
+   * Whether a reparse point is a directory (a junction, or a symlink made for a directory). Only
+   * where {@link #supportsReparsePoints()}.
+   */
+  default boolean isDirectoryReparsePoint(Path path) throws IOException {
+    return false;
+  }
+
+  /** The Windows path of a name, e.g. {@code C:\data}, where the volume has a known drive letter. */
+  default Optional<String> windowsPath(Path path) {
+    return Optional.empty();
+  }
+
   /** The target of a symlink, exactly as stored. */
   String readSymlink(Path path) throws IOException;
 

@@ -83,6 +83,7 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
    * The Windows path of a name on this volume, such as {@code C:\data\projects}, or empty when
    * the drive letter is unknown.
    */
+  @Override
   public Optional<String> windowsPath(Path path) {
     if (driveLetter == null) {
       return Optional.empty();
@@ -141,6 +142,13 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
       return Optional.empty();
     }
     return Optional.of(ReparseBufferCodec.decode(raw, path.toString()));
+  }
+
+  @Override
+  public boolean isDirectoryReparsePoint(Path path) throws IOException {
+    byte[] attrib = readXattr(cPath(path), ATTRIB_XATTR, path);
+    // FILE_ATTRIBUTE_DIRECTORY, in the little-endian attribute word
+    return attrib != null && attrib.length >= 1 && (attrib[0] & 0x10) != 0;
   }
 
   @Override

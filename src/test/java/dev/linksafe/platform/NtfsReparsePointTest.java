@@ -1,0 +1,130 @@
+package dev.linksafe.platform;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.copy.CopyEngine;
+import dev.linksafe.copy.CopyOptions;
+import dev.linksafe.copy.CopyReport;
+import dev.linksafe.model.ReparsePoint;
+import dev.linksafe.scan.ScanReport;
+import dev.linksafe.scan.Scanner;
+import dev.linksafe.scan.WalkOptions;
+import dev.linksafe.testing.NtfsVolume;
+import dev.linksafe.testing.Privileged;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Junctions and Windows symlinks on real NTFS volumes mounted by ntfs-3g. */
+class NtfsReparsePointTest {
+  @TempDir Path base;
+
+  /**
+   * C:\data with an inner junction (projects-link -> C:\data\projects), an outer junction
+   * (windows -> C:\Windows) and a hard-link group, remounted so the junctions show.
+   */
+  private static Path populate(NtfsVolume c) throws Exception {
+    Path data = Files.createDirectories(c.root().resolve("data/projects"));
+    Files.writeString(data.resolve("plan.txt"), "plan");
+    Files.createLink(c.root().resolve("data/plan-link.txt"), data.resolve("plan.txt"));
+    Files.createDirectories(c.root().resolve("Windows"));
+    Path inner = Files.createDirectory(c.root().resolve("data/projects-link"));
+    NtfsVolume.setReparseData(inner, ReparseBufferCodec.junction("\\??\\C:\\data\\projects", "C:\\data\\projects").raw());
+    Path outer = Files.createDirectory(c.root().resolve("data/windows"));
+    NtfsVolume.setReparseData(outer, ReparseBufferCodec.junction("\\??\\C:\\Windows", "C:\\Windows").raw());
+    c.remount();
+    return c.root().resolve("data");
+  }
+
+  @Test
+  void scannerFindsJunctionsOnNtfs() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32)) {
+      Path data = populate(c);
+      ScanReport r = new Scanner(WalkOptions.defaults()).scan(data);
+      assertEquals(2, r.junctions(), r.toString());
+      assertEquals(1, r.hardLinkGroups());
+      assertEquals(0, r.partialHardLinkGroups());
+    }
+  }
+
+  @Test
+  void innerJunctionIsRetargetedAcrossVolumesAndOuterKeptByteExactly() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
+        NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
+      Path data = populate(c);
+      Path backup = d.root().resolve("backup/data");
+      CopyReport r = new CopyEngine(CopyOptions.defaults(true)).copy(data, backup);
+      assertEquals(0, r.errors(), () -> r.problems().toString());
+      assertEquals(1, r.retargetedJunctions());
+      d.remount();
+      assertArrayEquals(ReparseBufferCodec.junction("\\??\\D:\\backup\\data\\projects",
+          "D:\\backup\\data\\projects").raw(), NtfsVolume.reparseData(backup.resolve("projects-link")));
+      assertArrayEquals(NtfsVolume.reparseData(data.resolve("windows")),
+          NtfsVolume.reparseData(backup.resolve("windows")), "outer junction kept byte-exactly");
+      assertEquals(Files.getAttribute(backup.resolve("plan-link.txt"), "unix:ino"),
+          Files.getAttribute(backup.resolve("projects/plan.txt"), "unix:ino"));
+      assertEquals("plan", Files.readString(backup.resolve("projects-link/plan.txt")),
+          "the retargeted junction leads into the copy");
+    }
+  }
+
+  @Test
+  void destAsRetargetsForAMigratedDisk() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
+        NtfsVolume e = NtfsVolume.create(base, "e", 'E', 32)) {
+      Path data = populate(c);
+      CopyOptions options = CopyOptions.defaults(true).withReparse(
+          new dev.linksafe.copy.ReparsePolicy(dev.linksafe.copy.ReparsePolicy.Outer.KEEP, false, "C:\\data", null, null));
+      CopyReport r = new CopyEngine(options).copy(data, e.root().resolve("data"));
+      assertEquals(0, r.errors(), () -> r.problems().toString());
+      e.remount();
+      ReparsePoint j = ReparseBufferCodec.decode(NtfsVolume.reparseData(e.root().resolve("data/projects-link")), "j");
+      assertEquals("\\??\\C:\\data\\projects", j.substituteName());
+    }
+  }
+
+  @Test
+  void junctionSurvivesNtfsToExt4AndBack() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
+        NtfsVolume f = NtfsVolume.create(base, "f", 'F', 32)) {
+      Path data = populate(c);
+      Path posix = base.resolve("posix/data");
+      CopyReport out = new CopyEngine(CopyOptions.defaults(true)).copy(data, posix);
+      assertEquals(0, out.errors(), () -> out.problems().toString());
+      assertTrue(Files.isSymbolicLink(posix.resolve("projects-link")));
+      assertEquals(posix.toAbsolutePath().resolve("projects").toString(),
+          Files.readSymbolicLink(posix.resolve("projects-link")).toString());
+      assertEquals("plan", Files.readString(posix.resolve("projects-link/plan.txt")));
+      CopyReport back = new CopyEngine(CopyOptions.defaults(true)).copy(posix, f.root().resolve("data"));
+      assertEquals(0, back.errors(), () -> back.problems().toString());
+      f.remount();
+      assertArrayEquals(ReparseBufferCodec.junction("\\??\\F:\\data\\projects", "F:\\data\\projects").raw(),
+          NtfsVolume.reparseData(f.root().resolve("data/projects-link")), "a real junction again");
+      assertArrayEquals(NtfsVolume.reparseData(data.resolve("windows")),
+          NtfsVolume.reparseData(f.root().resolve("data/windows")));
+    }
+  }
+
+  @Test
+  void unresolvableJunctionIsStillFoundAndCopied() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32)) {
+      Path data = Files.createDirectories(c.root().resolve("data"));
+      Path odd = Files.createDirectory(data.resolve("elsewhere"));
+      // a junction to a volume GUID path: ntfs-3g cannot resolve it and fails lstat with EIO
+      NtfsVolume.setReparseData(odd, ReparseBufferCodec.junction(
+          "\\??\\Volume{01234567-89ab-cdef-0123-456789abcdef}\\x", "").raw());
+      c.remount();
+      ScanReport r = new Scanner(WalkOptions.defaults()).scan(data);
+      assertEquals(1, r.junctions(), r.problems().toString());
+      assertEquals(0, r.errors(), r.problems().toString());
+      Path copy = base.resolve("copy");
+      CopyReport cr = new CopyEngine(CopyOptions.defaults(true)).copy(data, copy);
+      assertEquals(0, cr.errors(), () -> cr.problems().toString());
+      assertTrue(Files.exists(copy.resolve("elsewhere"), LinkOption.NOFOLLOW_LINKS));
+    }
+  }
+}
