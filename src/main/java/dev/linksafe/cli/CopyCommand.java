@@ -6,6 +6,7 @@ import dev.linksafe.copy.CopyOptions;
 import dev.linksafe.copy.CopyReport;
 import dev.linksafe.copy.ReparsePolicy;
 import dev.linksafe.model.Problem;
+import dev.linksafe.model.ProgressListener;
 import dev.linksafe.plan.Action;
 import dev.linksafe.platform.FileSystemAccess.ReflinkMode;
 import dev.linksafe.platform.Platforms;
@@ -105,7 +106,8 @@ final class CopyCommand implements Callable<Integer> {
     try (ProgressDisplay progress = ProgressDisplay.open(dryRun ? "plan" : "copy", -1, !json && !list)) {
       Thread counter = progress.isShown() ? countInBackground(progress, options) : null;
       try {
-        report = new CopyEngine(options, listener, progress).copy(source, target);
+        report = new CopyEngine(options, listener, progress.isShown() ? progress : ProgressListener.NONE)
+            .copy(source, target);
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       } finally {

@@ -50,6 +50,7 @@ final class ScanCommand implements Callable<Integer> {
     List<LinkGroup> groups = Collections.synchronizedList(new ArrayList<>());
     List<Entry> links = Collections.synchronizedList(new ArrayList<>());
     List<Entry> mounts = Collections.synchronizedList(new ArrayList<>());
+    List<Map.Entry<Entry, Boolean>> junctions = Collections.synchronizedList(new ArrayList<>());
     ScanListener listener = new ScanListener() {
       @Override public void group(LinkGroup g) {
         if (list.contains(ListKind.groups) || (list.contains(ListKind.partial) && !g.isComplete())) {
@@ -61,6 +62,11 @@ final class ScanCommand implements Callable<Integer> {
           links.add(link);
         }
       }
+      @Override public void junction(Entry junction, boolean inner) {
+        if (list.contains(ListKind.links)) {
+          junctions.add(Map.entry(junction, inner));
+        }
+      }
       @Override public void mountPoint(Entry directory) {
         mounts.add(directory);
       }
@@ -68,7 +74,8 @@ final class ScanCommand implements Callable<Integer> {
     boolean keepNames = list.contains(ListKind.groups) || list.contains(ListKind.partial);
     ScanReport report;
     try (ProgressDisplay progress = ProgressDisplay.open("scan", -1, !json)) {
-      report = new Scanner(common.walkOptions(configuration, "scan"), keepNames, listener, progress)
+      report = new Scanner(common.walkOptions(configuration, "scan"), keepNames, listener,
+          progress.isShown() ? progress : dev.linksafe.model.ProgressListener.NONE)
           .scan(source);
     }
     groups.sort((a, b) -> a.names().get(0).compareTo(b.names().get(0)));
@@ -79,6 +86,11 @@ final class ScanCommand implements Callable<Integer> {
       if (!list.isEmpty()) {
         m.put("groups", groups.stream().map(ScanCommand::groupMap).toList());
         m.put("links", links.stream().map(ScanCommand::linkMap).toList());
+        m.put("junctionList", junctions.stream().map(j -> Map.of(
+            "path", TreeWalker.display(j.getKey().relative()),
+            "target", String.valueOf(j.getKey().reparsePoint().printName()),
+            "substituteName", String.valueOf(j.getKey().reparsePoint().substituteName()),
+            "class", j.getValue() ? "inner" : "outer")).toList());
       }
       m.put("mountPointPaths", mounts.stream().map(e -> TreeWalker.display(e.relative())).toList());
       m.put("problems", report.problems().stream()
@@ -86,6 +98,11 @@ final class ScanCommand implements Callable<Integer> {
       Output.json(out, m);
     } else {
       printText(out, report, groups, links, mounts);
+      junctions.sort((a, b) -> a.getKey().relative().compareTo(b.getKey().relative()));
+      for (Map.Entry<Entry, Boolean> j : junctions) {
+        out.printf("junction %-6s %s -> %s%n", j.getValue() ? "inner" : "outer",
+            TreeWalker.display(j.getKey().relative()), j.getKey().reparsePoint().printName());
+      }
     }
     return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
   }
@@ -118,7 +135,8 @@ final class ScanCommand implements Callable<Integer> {
         Output.bytes(r.bytesSavedByHardLinks()));
     out.printf("  symlinks           %,d  (%,d inner, %,d outer, %,d dangling, %,d loops)%n",
         r.symlinks(), r.innerSymlinks(), r.outerSymlinks(), r.danglingSymlinks(), r.loopSymlinks());
-    out.printf("  junctions          %,d%n", r.junctions());
+    out.printf("  junctions          %,d  (%,d inner, %,d outer)%n", r.junctions(), r.innerJunctions(),
+        r.outerJunctions());
     if (r.otherReparsePoints() > 0) {
       out.printf("  other reparse pts  %,d%n", r.otherReparsePoints());
     }

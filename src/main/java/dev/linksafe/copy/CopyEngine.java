@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
@@ -41,10 +42,19 @@ public final class CopyEngine {
   private final ActionListener actions;
   private final ProgressListener progress;
 
+  /** Real paths whose copy is under way: a junction unrolled into one of them would loop. */
+  private final Set<Path> unrolling;
+
   public CopyEngine(CopyOptions options, ActionListener actions, ProgressListener progress) {
+    this(options, actions, progress, Set.of());
+  }
+
+  private CopyEngine(CopyOptions options, ActionListener actions, ProgressListener progress,
+      Set<Path> unrolling) {
     this.options = options;
     this.actions = actions;
     this.progress = progress;
+    this.unrolling = unrolling;
   }
 
   public CopyEngine(CopyOptions options) {
@@ -264,6 +274,10 @@ public final class CopyEngine {
         notes.add(new Problem(display(entry), skipped.reason()));
         return;
       }
+      if (outcome instanceof ReparsePointCopier.Outcome.Unrolled) {
+        unroll(entry, target, existing);
+        return;
+      }
       boolean moved = outcome instanceof ReparsePointCopier.Outcome.AsReparsePoint r ? r.retargeted()
           : ((ReparsePointCopier.Outcome.AsSymlink) outcome).retargeted();
       if (reparse.isInPlace(outcome, target, existing)) {
@@ -293,6 +307,52 @@ public final class CopyEngine {
         }
         return 0;
       });
+    }
+
+    /**
+     * Copies what an outer junction points to as a real directory. A target that contains, or
+     * lies inside, a tree being copied would loop: that junction is kept as it is instead.
+     */
+    private void unroll(Entry entry, Path target, FileStatus existing) throws IOException {
+      Path real;
+      try {
+        real = source(entry).toRealPath();
+      } catch (IOException e) {
+        notes.add(new Problem(display(entry), "cannot unroll junction to " + entry.reparsePoint().printName()
+            + " (" + reason(e) + "); kept as a junction"));
+        applyReparse(entry, target, existing, new ReparsePointCopier.Outcome.AsReparsePoint(
+            entry.reparsePoint(), true, false));
+        return;
+      }
+      Set<Path> chain = new java.util.HashSet<>(unrolling);
+      chain.add(sourceRoot.toRealPath());
+      for (Path busy : chain) {
+        if (real.startsWith(busy) || busy.startsWith(real)) {
+          notes.add(new Problem(display(entry), "junction to " + entry.reparsePoint().printName()
+              + " would loop if unrolled; kept as a junction"));
+          if (dst.supportsReparsePoints()) {
+            applyReparse(entry, target, existing, new ReparsePointCopier.Outcome.AsReparsePoint(
+                entry.reparsePoint(), true, false));
+          }
+          return;
+        }
+      }
+      if (existing != null && existing.kind() != EntryKind.DIRECTORY && !options.dryRun()) {
+        Files.delete(target);
+      }
+      chain.add(real);
+      CopyReport inner = new CopyEngine(options, actions, ProgressListener.NONE, Set.copyOf(chain))
+          .copy(real, target);
+      directories.add(inner.directories() + 1);
+      files.add(inner.filesCopied());
+      bytes.add(inner.bytesCopied());
+      links.add(inner.hardLinks());
+      symlinks.add(inner.symlinks());
+      unchanged.add(inner.unchanged());
+      String prefix = display(entry) + "/";
+      inner.problems().forEach(p -> problems.add(new Problem(prefix + p.path(), p.message())));
+      notes.add(new Problem(display(entry), "junction to " + entry.reparsePoint().printName()
+          + " unrolled: " + inner.filesCopied() + " files copied as a real directory"));
     }
 
     private long hardLinked(Entry entry, Path target, FileStatus existing) throws IOException {

@@ -37,6 +37,9 @@ final class ReparsePointCopier {
 
     /** Nothing, for the reason given. */
     record Skipped(String reason) implements Outcome {}
+
+    /** A real directory holding a copy of what the junction points to (--outer=unroll). */
+    record Unrolled() implements Outcome {}
   }
 
   private final FileSystemAccess src;
@@ -82,6 +85,9 @@ final class ReparsePointCopier {
     if (rp.isJunction() && inside.isEmpty()) {
       if (policy.outer() == ReparsePolicy.Outer.SKIP) {
         return new Outcome.Skipped("junction to " + rp.printName() + " lies outside the source; skipped (--outer=skip)");
+      }
+      if (policy.outer() == ReparsePolicy.Outer.UNROLL) {
+        return new Outcome.Unrolled();
       }
     }
     if (dst.supportsReparsePoints()) {

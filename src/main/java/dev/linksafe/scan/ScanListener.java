@@ -14,6 +14,9 @@ public interface ScanListener {
 
   default void link(Entry link) {}
 
+  /** A junction, with whether its target lies inside the tree. */
+  default void junction(Entry junction, boolean inner) {}
+
   default void mountPoint(Entry directory) {}
 
   /** A directory already visited under another name (bind mount, directory hard link): not descended again. */

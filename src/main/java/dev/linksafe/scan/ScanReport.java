@@ -19,6 +19,8 @@ public record ScanReport(
     long outerSymlinks,
     long loopSymlinks,
     long junctions,
+    long innerJunctions,
+    long outerJunctions,
     long otherReparsePoints,
     long specialFiles,
     long mountPoints,
@@ -50,6 +52,8 @@ public record ScanReport(
     m.put("outerSymlinks", outerSymlinks);
     m.put("loopSymlinks", loopSymlinks);
     m.put("junctions", junctions);
+    m.put("innerJunctions", innerJunctions);
+    m.put("outerJunctions", outerJunctions);
     m.put("otherReparsePoints", otherReparsePoints);
     m.put("specialFiles", specialFiles);
     m.put("mountPoints", mountPoints);

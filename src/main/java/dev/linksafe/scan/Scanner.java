@@ -5,6 +5,8 @@ import dev.linksafe.model.EntryKind;
 import dev.linksafe.model.LinkGroup;
 import dev.linksafe.model.Problem;
 import dev.linksafe.model.ProgressListener;
+import dev.linksafe.model.SymlinkClass;
+import dev.linksafe.plan.JunctionRetargeter;
 import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.Platforms;
 import java.io.IOException;
@@ -46,7 +48,10 @@ public final class Scanner {
   }
 
   public ScanReport scan(Path root, FileSystemAccess access) throws IOException {
-    Counting counting = new Counting();
+    // junction targets are Windows paths: judged against the root's Windows path where known
+    JunctionRetargeter junctions = access.windowsPath(root.toRealPath())
+        .map(w -> new JunctionRetargeter(w, null)).orElse(null);
+    Counting counting = new Counting(junctions);
     new TreeWalker(access, options).walk(root, counting);
     return counting.report();
   }
@@ -63,6 +68,9 @@ public final class Scanner {
     final LongAdder outer = new LongAdder();
     final LongAdder loops = new LongAdder();
     final LongAdder junctions = new LongAdder();
+    final LongAdder innerJunctions = new LongAdder();
+    final LongAdder outerJunctions = new LongAdder();
+    final JunctionRetargeter junctionClassifier;
     final LongAdder otherReparse = new LongAdder();
     final LongAdder special = new LongAdder();
     final LongAdder mountPoints = new LongAdder();
@@ -74,6 +82,10 @@ public final class Scanner {
     final LongAdder entries = new LongAdder();
     final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
     final HardLinkTracker<GroupNames> tracker = new HardLinkTracker<>();
+
+    Counting(JunctionRetargeter junctionClassifier) {
+      this.junctionClassifier = junctionClassifier;
+    }
 
     @Override
     public Entry enterDirectory(Entry parent, Entry directory) {
@@ -94,6 +106,10 @@ public final class Scanner {
       if (entry.reparsePoint() != null) {
         if (entry.reparsePoint().isJunction()) {
           junctions.increment();
+          boolean inner = junctionClassifier != null ? junctionClassifier.isInner(entry.reparsePoint())
+              : entry.symlink() != null && entry.symlink().linkClass() == SymlinkClass.INNER;
+          (inner ? innerJunctions : outerJunctions).increment();
+          listener.junction(entry, inner);
         } else if (!entry.reparsePoint().isSymlink()) {
           otherReparse.increment();
         }
@@ -172,7 +188,8 @@ public final class Scanner {
       List<Problem> sorted = new ArrayList<>(problems);
       sorted.sort((a, b) -> a.path().compareTo(b.path()));
       return new ScanReport(directories.sum(), files.sum(), symlinks.sum(), dangling.sum(),
-          inner.sum(), outer.sum(), loops.sum(), junctions.sum(), otherReparse.sum(), special.sum(),
+          inner.sum(), outer.sum(), loops.sum(), junctions.sum(), innerJunctions.sum(),
+          outerJunctions.sum(), otherReparse.sum(), special.sum(),
           mountPoints.sum(), revisited.sum(), groups.sum(), partial[0], namesInGroups.sum(),
           bytes.sum(), saved.sum(), sorted);
     }

@@ -185,7 +185,7 @@ public final class TreeWalker {
         return null;
       }
       boolean directory = status.kind() == EntryKind.DIRECTORY;
-      if (options.excludes().excludes(display(relative), directory)) {
+      if (!options.excludes().isEmpty() && options.excludes().excludes(display(relative), directory)) {
         return null;
       }
       try {

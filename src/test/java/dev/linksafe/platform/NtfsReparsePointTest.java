@@ -46,6 +46,8 @@ class NtfsReparsePointTest {
       Path data = populate(c);
       ScanReport r = new Scanner(WalkOptions.defaults()).scan(data);
       assertEquals(2, r.junctions(), r.toString());
+      assertEquals(1, r.innerJunctions(), "projects-link points inside C:\\data");
+      assertEquals(1, r.outerJunctions(), "windows points at C:\\Windows");
       assertEquals(1, r.hardLinkGroups());
       assertEquals(0, r.partialHardLinkGroups());
     }
@@ -106,6 +108,26 @@ class NtfsReparsePointTest {
           NtfsVolume.reparseData(f.root().resolve("data/projects-link")), "a real junction again");
       assertArrayEquals(NtfsVolume.reparseData(data.resolve("windows")),
           NtfsVolume.reparseData(f.root().resolve("data/windows")));
+    }
+  }
+
+  @Test
+  void outerJunctionIsUnrolledAndALoopIsNot() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32)) {
+      Path data = populate(c);
+      Files.writeString(c.root().resolve("Windows/win.ini"), "[fonts]");
+      Path up = Files.createDirectory(data.resolve("up"));
+      NtfsVolume.setReparseData(up, ReparseBufferCodec.junction("\\??\\C:\\", "C:\\").raw());
+      c.remount();
+      CopyOptions unroll = CopyOptions.defaults(true).withReparse(new dev.linksafe.copy.ReparsePolicy(
+          dev.linksafe.copy.ReparsePolicy.Outer.UNROLL, false, null, null, null));
+      Path copy = base.resolve("copy");
+      CopyReport r = new CopyEngine(unroll).copy(data, copy);
+      assertEquals(0, r.errors(), () -> r.problems().toString());
+      assertTrue(Files.isDirectory(copy.resolve("windows"), LinkOption.NOFOLLOW_LINKS), "a real directory");
+      assertEquals("[fonts]", Files.readString(copy.resolve("windows/win.ini")));
+      assertTrue(r.notes().stream().anyMatch(n -> n.path().equals("up") && n.message().contains("loop")),
+          r.notes().toString());
     }
   }
 
