@@ -13,6 +13,11 @@ public final class Platforms {
 
   private Platforms() {}
 
+  /** Made on first use only: loading kernel32 is possible on Windows alone. */
+  private static final class Windows {
+    static final FileSystemAccess ACCESS = new WindowsFileSystemAccess();
+  }
+
   /** Whether this process may set owners and create device nodes (root on POSIX). */
   public static boolean isPrivileged() {
     if (LinuxFileSystemAccess.isAvailable()) {
@@ -31,7 +36,13 @@ public final class Platforms {
    * letter of an NTFS volume that has no {@code .NTFS-3G/X:} link.
    */
   public static FileSystemAccess forPath(Path root, Character driveLetter) {
-    if (root.getFileSystem() != FileSystems.getDefault() || LINUX == NIO) {
+    if (root.getFileSystem() != FileSystems.getDefault()) {
+      return NIO;
+    }
+    if (com.sun.jna.Platform.isWindows()) {
+      return Windows.ACCESS;
+    }
+    if (LINUX == NIO) {
       return NIO;
     }
     Path existing = root.toAbsolutePath().normalize();
