@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -135,6 +136,7 @@ public final class CopyEngine {
     final LongAdder reparsePoints = new LongAdder();
     final LongAdder retargeted = new LongAdder();
     final ReparsePointCopier reparse;
+    final boolean shortNames;
     final LongAdder specials = new LongAdder();
     final LongAdder unchanged = new LongAdder();
     final LongAdder replaced = new LongAdder();
@@ -147,6 +149,22 @@ public final class CopyEngine {
       this.dst = dst;
       this.createdRoot = createdRoot;
       this.reparse = new ReparsePointCopier(src, dst, sourceRoot, targetRoot, options.reparse());
+      this.shortNames = src.supportsShortNames() && dst.supportsShortNames() && !options.dryRun();
+    }
+
+    /** Keeps a DOS 8.3 short name, NTFS to NTFS; after the rename, which would drop it. */
+    private void copyShortName(Entry entry, Path target) {
+      if (!shortNames) {
+        return;
+      }
+      try {
+        Optional<byte[]> name = src.readShortName(source(entry));
+        if (name.isPresent()) {
+          dst.writeShortName(target, name.get());
+        }
+      } catch (IOException e) {
+        notes.add(new Problem(display(entry), "DOS short name not kept: " + reason(e)));
+      }
     }
 
     // ---- directories
@@ -186,6 +204,7 @@ public final class CopyEngine {
         if (entry.mountPoint() && options.walk().oneFileSystem()) {
           notes.add(new Problem(display(entry), "mount point: created empty, not descended (--one-file-system)"));
         }
+        copyShortName(entry, target);
         tick(0);
         return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY);
       } catch (IOException e) {
@@ -254,10 +273,14 @@ public final class CopyEngine {
               reparse.keptBuffer(source(entry)).get(), entry.symlink().target(), sourceRoot));
         } else if (entry.status().isHardLinked()) {
           size = hardLinked(entry, target, existing);
+          copyShortName(entry, target);
         } else {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               ? dst.readSymlink(target) : null;
           size = perform(Planner.plan(entry, target, existing, existingTarget));
+          if (entry.kind() == EntryKind.REGULAR_FILE) {
+            copyShortName(entry, target);
+          }
         }
       } catch (IOException e) {
         problem(entry, "cannot copy", e);

@@ -46,6 +46,24 @@ public interface FileSystemAccess {
     return Optional.empty();
   }
 
+  /** Whether names on this volume can have a DOS 8.3 short name beside their long one. */
+  default boolean supportsShortNames() {
+    return false;
+  }
+
+  /** The DOS 8.3 short name of a name, if it has one. */
+  default Optional<byte[]> readShortName(Path path) throws IOException {
+    return Optional.empty();
+  }
+
+  /**
+   * Gives a name its DOS 8.3 short name. Renaming drops a short name on NTFS, so this comes after
+   * a name is in its final place.
+   */
+  default void writeShortName(Path path, byte[] shortName) throws IOException {
+    throw new java.nio.file.FileSystemException(path.toString(), null, "this volume has no short names");
+  }
+
   /** The target of a symlink, exactly as stored. */
   String readSymlink(Path path) throws IOException;
 

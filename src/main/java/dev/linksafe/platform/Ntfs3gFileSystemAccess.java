@@ -145,6 +145,25 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
   }
 
   @Override
+  public boolean supportsShortNames() {
+    return true;
+  }
+
+  @Override
+  public Optional<byte[]> readShortName(Path path) throws IOException {
+    return Optional.ofNullable(readXattr(cPath(path), DOS_NAME_XATTR, path));
+  }
+
+  @Override
+  public void writeShortName(Path path, byte[] shortName) throws IOException {
+    try {
+      LinuxLibc.lsetxattr(cPath(path), DOS_NAME, shortName, shortName.length, 0);
+    } catch (LastErrorException e) {
+      throw error(e, path, "cannot set the DOS short name " + new String(shortName, java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  @Override
   public boolean isDirectoryReparsePoint(Path path) throws IOException {
     byte[] attrib = readXattr(cPath(path), ATTRIB_XATTR, path);
     // FILE_ATTRIBUTE_DIRECTORY, in the little-endian attribute word

@@ -75,6 +75,38 @@ class NtfsReparsePointTest {
   }
 
   @Test
+  void windowsSymlinksAndShortNamesCopyExactlyNtfsToNtfs() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
+        NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
+      Path data = Files.createDirectories(c.root().resolve("data"));
+      Path longName = Files.writeString(data.resolve("long file name.txt"), "8.3");
+      Privileged.run("setfattr", "-n", "system.ntfs_dos_name", "-v", "LONGFI~1.TXT", longName.toString());
+      Path dir = Files.createDirectory(data.resolve("Program Files"));
+      Privileged.run("setfattr", "-n", "system.ntfs_dos_name", "-v", "PROGRA~1", dir.toString());
+      Path relative = Files.createFile(data.resolve("rel-link"));
+      ReparsePoint rel = ReparseBufferCodec.symlink("long file name.txt", "long file name.txt", true);
+      NtfsVolume.setReparseData(relative, rel.raw());
+      Path absolute = Files.createDirectory(data.resolve("abs-link"));
+      ReparsePoint abs = ReparseBufferCodec.symlink("\\??\\C:\\data\\Program Files", "C:\\data\\Program Files", false);
+      NtfsVolume.setReparseData(absolute, abs.raw());
+      c.remount();
+      ScanReport scan = new Scanner(WalkOptions.defaults()).scan(data);
+      assertEquals(0, scan.hardLinkGroups(), "a DOS short name is not a second link");
+      Path copy = d.root().resolve("data");
+      CopyReport r = new CopyEngine(CopyOptions.defaults(true)).copy(data, copy);
+      assertEquals(0, r.errors(), () -> r.problems().toString());
+      d.remount();
+      assertArrayEquals(rel.raw(), NtfsVolume.reparseData(copy.resolve("rel-link")));
+      assertArrayEquals(abs.raw(), NtfsVolume.reparseData(copy.resolve("abs-link")),
+          "symlinks are stored exactly as they are, absolute ones too");
+      assertEquals("LONGFI~1.TXT", Privileged.run("getfattr", "--absolute-names", "--only-values", "-n", "system.ntfs_dos_name",
+          copy.resolve("long file name.txt").toString()).strip());
+      assertEquals("PROGRA~1", Privileged.run("getfattr", "--absolute-names", "--only-values", "-n", "system.ntfs_dos_name",
+          copy.resolve("Program Files").toString()).strip());
+    }
+  }
+
+  @Test
   void destAsRetargetsForAMigratedDisk() throws Exception {
     try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
         NtfsVolume e = NtfsVolume.create(base, "e", 'E', 32)) {
