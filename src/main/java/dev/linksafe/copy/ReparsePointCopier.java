@@ -6,11 +6,11 @@ import dev.linksafe.model.FileStatus;
 import dev.linksafe.model.ReparsePoint;
 import dev.linksafe.plan.JunctionRetargeter;
 import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.platform.KeptReparseData;
 import dev.linksafe.platform.ReparseBufferCodec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,13 +20,6 @@ import java.util.Optional;
  * in an extended attribute, from which a later copy back onto NTFS restores it.
  */
 final class ReparsePointCopier {
-  /**
-   * Where the original buffer is kept on a POSIX copy. Linux refuses {@code user.} attributes on
-   * symlinks, so the {@code trusted.} namespace (root only) holds it; {@code user.} is read too.
-   */
-  static final String KEPT_BUFFER = "trusted.linksafe.reparse";
-  static final String KEPT_BUFFER_USER = "user.linksafe.reparse";
-
   /** What stands for a reparse point at the destination. */
   sealed interface Outcome {
     /** A reparse point with this buffer. */
@@ -67,9 +60,7 @@ final class ReparsePointCopier {
 
   /** The reparse point a POSIX symlink stands for, from its kept buffer, if it has one. */
   Optional<ReparsePoint> keptBuffer(Path sourcePath) throws IOException {
-    Map<String, byte[]> x = src.readXattrs(sourcePath);
-    byte[] raw = x.containsKey(KEPT_BUFFER) ? x.get(KEPT_BUFFER) : x.get(KEPT_BUFFER_USER);
-    return raw == null ? Optional.empty() : Optional.of(ReparseBufferCodec.decode(raw, sourcePath.toString()));
+    return KeptReparseData.read(src, sourcePath);
   }
 
   /** Decides what stands for {@code entry}'s reparse point at the destination. */
@@ -159,7 +150,7 @@ final class ReparsePointCopier {
     } else if (outcome instanceof Outcome.AsSymlink s) {
       dst.createSymlink(path, s.target());
       if (privileged) {
-        dst.writeXattrs(path, Map.of(KEPT_BUFFER, s.keptBuffer()));
+        KeptReparseData.write(dst, path, ReparseBufferCodec.decode(s.keptBuffer(), path.toString()));
       }
     }
   }

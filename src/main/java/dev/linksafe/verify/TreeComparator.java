@@ -2,6 +2,9 @@ package dev.linksafe.verify;
 
 import dev.linksafe.model.EntryKind;
 import dev.linksafe.model.FileStatus;
+import dev.linksafe.model.ReparsePoint;
+import dev.linksafe.plan.JunctionRetargeter;
+import dev.linksafe.platform.KeptReparseData;
 import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.Platforms;
 import dev.linksafe.scan.HardLinkTracker;
@@ -15,6 +18,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -46,10 +51,19 @@ public final class TreeComparator {
     final FileSystemAccess access;
     /** Per open group, the first name (in sorted walk order) seen on this side. */
     final HardLinkTracker<String> groups = new HardLinkTracker<>();
+    /** Judges junction targets against this side's Windows path, where it has one. */
+    final JunctionRetargeter junctions;
 
     Side(Path root, FileSystemAccess access) {
       this.root = root;
       this.access = access;
+      Optional<String> windows = Optional.empty();
+      try {
+        windows = access.windowsPath(root.toRealPath());
+      } catch (IOException e) {
+        // compared without retargeting
+      }
+      this.junctions = windows.map(w -> new JunctionRetargeter(w, null)).orElse(null);
     }
 
     Path resolve(String relative) {
@@ -62,6 +76,33 @@ public final class TreeComparator {
         return name;
       }
       return groups.sight(status.id(), status.linkCount(), () -> name).state();
+    }
+
+    /** The reparse point a link stands for: its own data on NTFS, its kept buffer elsewhere. */
+    ReparsePoint reparsePoint(String relative) throws IOException {
+      Path p = resolve(relative);
+      return (access.supportsReparsePoints() ? access.readReparsePoint(p) : KeptReparseData.read(access, p))
+          .orElse(null);
+    }
+
+    /**
+     * Where a link that stands for a reparse point leads inside this side's tree, as a
+     * lower-case Windows relative path, or null when outside or unknown: judged by Windows path
+     * on NTFS, and by the symlink's own target where a POSIX symlink keeps the buffer.
+     */
+    String inside(String relative, ReparsePoint r) throws IOException {
+      if (access.supportsReparsePoints()) {
+        if (junctions == null || r.substituteName() == null) {
+          return null;
+        }
+        return junctions.insideSource(r.substituteName()).map(x -> x.toLowerCase(Locale.ROOT)).orElse(null);
+      }
+      Path target = Path.of(access.readSymlink(resolve(relative)));
+      Path real = root.toRealPath();
+      if (!target.isAbsolute() || !target.normalize().startsWith(real)) {
+        return null;
+      }
+      return real.relativize(target.normalize()).toString().replace('/', '\\').toLowerCase(Locale.ROOT);
     }
   }
 
@@ -126,6 +167,10 @@ public final class TreeComparator {
         differences.add(new Difference(relative, "error", "cannot read status: " + e));
         return;
       }
+      if (sa.kind().isLink() && sb.kind().isLink()) {
+        link(relative, sa, sb);
+        return;
+      }
       if (sa.kind() != sb.kind()) {
         differences.add(new Difference(relative, "kind", name(sa.kind()) + " vs " + name(sb.kind())));
         return;
@@ -133,19 +178,44 @@ public final class TreeComparator {
       switch (sa.kind()) {
         case DIRECTORY -> directory(relative, sa, sb, false);
         case REGULAR_FILE -> file(relative, sa, sb);
-        case SYMLINK -> {
-          String ta = a.access.readSymlink(a.resolve(relative));
-          String tb = b.access.readSymlink(b.resolve(relative));
-          if (!ta.equals(tb)) {
-            differences.add(new Difference(relative, "target", ta + " vs " + tb));
-          }
-        }
         default -> {
           if (sa.rdev() != sb.rdev()) {
             differences.add(new Difference(relative, "device", sa.rdev() + " vs " + sb.rdev()));
           }
           compareTimesAndMode(relative, sa, sb);
         }
+      }
+    }
+
+    /**
+     * Compares two links. Where either stands for a reparse point, the reparse data decides:
+     * equal buffers, or junctions that both lead to the same place inside their own trees (a
+     * retargeted copy). Otherwise the symlink targets must be equal byte for byte.
+     */
+    private void link(String relative, FileStatus sa, FileStatus sb) throws IOException {
+      ReparsePoint ra = a.reparsePoint(relative);
+      ReparsePoint rb = b.reparsePoint(relative);
+      if (ra == null && rb == null) {
+        String ta = a.access.readSymlink(a.resolve(relative));
+        String tb = b.access.readSymlink(b.resolve(relative));
+        if (!ta.equals(tb)) {
+          differences.add(new Difference(relative, "target", ta + " vs " + tb));
+        }
+        return;
+      }
+      if (ra == null || rb == null) {
+        differences.add(new Difference(relative, "reparse",
+            (ra == null ? "a symlink" : ra.toString()) + " vs " + (rb == null ? "a symlink" : rb.toString())));
+        return;
+      }
+      // an inner junction must lead to the same place inside each tree; anything else is kept byte for byte
+      String insideA = ra.isJunction() || rb.isJunction() ? a.inside(relative, ra) : null;
+      String insideB = ra.isJunction() || rb.isJunction() ? b.inside(relative, rb) : null;
+      boolean same = insideA != null || insideB != null
+          ? ra.tag() == rb.tag() && insideA != null && insideA.equals(insideB)
+          : java.util.Arrays.equals(ra.raw(), rb.raw());
+      if (!same) {
+        differences.add(new Difference(relative, "reparse", ra + " vs " + rb));
       }
     }
 

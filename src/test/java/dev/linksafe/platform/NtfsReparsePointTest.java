@@ -71,6 +71,7 @@ class NtfsReparsePointTest {
           Files.getAttribute(backup.resolve("projects/plan.txt"), "unix:ino"));
       assertEquals("plan", Files.readString(backup.resolve("projects-link/plan.txt")),
           "the retargeted junction leads into the copy");
+      dev.linksafe.testing.Trees.assertIdentical(data, backup);
     }
   }
 
@@ -133,6 +134,7 @@ class NtfsReparsePointTest {
       assertEquals(posix.toAbsolutePath().resolve("projects").toString(),
           Files.readSymbolicLink(posix.resolve("projects-link")).toString());
       assertEquals("plan", Files.readString(posix.resolve("projects-link/plan.txt")));
+      dev.linksafe.testing.Trees.assertIdentical(data, posix);
       CopyReport back = new CopyEngine(CopyOptions.defaults(true)).copy(posix, f.root().resolve("data"));
       assertEquals(0, back.errors(), () -> back.problems().toString());
       f.remount();
@@ -140,6 +142,7 @@ class NtfsReparsePointTest {
           NtfsVolume.reparseData(f.root().resolve("data/projects-link")), "a real junction again");
       assertArrayEquals(NtfsVolume.reparseData(data.resolve("windows")),
           NtfsVolume.reparseData(f.root().resolve("data/windows")));
+      dev.linksafe.testing.Trees.assertIdentical(data, f.root().resolve("data"));
     }
   }
 
@@ -160,6 +163,24 @@ class NtfsReparsePointTest {
       assertEquals("[fonts]", Files.readString(copy.resolve("windows/win.ini")));
       assertTrue(r.notes().stream().anyMatch(n -> n.path().equals("up") && n.message().contains("loop")),
           r.notes().toString());
+    }
+  }
+
+  @Test
+  void verifyFindsAJunctionThatWasNotRetargeted() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
+        NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
+      Path data = populate(c);
+      Path backup = d.root().resolve("data");
+      new CopyEngine(CopyOptions.defaults(true)).copy(data, backup);
+      // what a link-blind tool does: the copied junction still points at C:
+      Files.delete(backup.resolve("projects-link"));
+      Path stale = Files.createDirectory(backup.resolve("projects-link"));
+      NtfsVolume.setReparseData(stale, ReparseBufferCodec.junction("\\??\\C:\\data\\projects", "C:\\data\\projects").raw());
+      d.remount();
+      var report = new dev.linksafe.verify.TreeComparator(false).compare(data, backup);
+      assertEquals(1, report.differences().size(), report.differences().toString());
+      assertEquals("reparse", report.differences().get(0).aspect());
     }
   }
 
