@@ -54,8 +54,10 @@ final class CopyCommand implements Callable<Integer> {
   boolean json;
 
   @Option(names = "--reflink", paramLabel = "WHEN",
-      description = "Clone file contents on btrfs/xfs: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  ReflinkMode reflink = ReflinkMode.NEVER;
+      description = "Share file contents with the source on btrfs/xfs: auto (where the volume can, "
+          + "as cp does), always (clone or report the file), never (write every byte). "
+          + "Default: ${DEFAULT-VALUE}.")
+  ReflinkMode reflink = ReflinkMode.AUTO;
 
   @Option(names = "--no-xattrs", description = "Do not copy extended attributes.")
   boolean noXattrs;
@@ -141,7 +143,7 @@ final class CopyCommand implements Callable<Integer> {
     if (value == null) {
       return null;
     }
-    if (!value.matches("[A-Za-z]:([\\/].*)?")) {
+    if (!value.matches("[A-Za-z]:([\\\\/].*)?")) {
       throw new UsageException("--dest-as must be an absolute Windows path such as E:\\data, was '" + value + "'");
     }
     String p = value.replace('/', '\\');

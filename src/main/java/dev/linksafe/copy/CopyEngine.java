@@ -69,6 +69,8 @@ public final class CopyEngine {
    * @throws IOException if the source cannot be walked or the target root cannot be made
    */
   public CopyReport copy(Path source, Path target) throws IOException {
+    // real paths: a volume, its drive letter and Windows paths are judged where the data lies
+    source = source.toRealPath();
     FileSystemAccess sourceAccess = Platforms.forPath(source, options.reparse().sourceDriveLetter());
     checkNotInside(source, target);
     boolean createdRoot = false;
@@ -80,6 +82,7 @@ public final class CopyEngine {
     } else if (!Files.isDirectory(target)) {
       throw new IllegalArgumentException("destination exists and is not a directory: " + target);
     }
+    target = Files.exists(target) ? target.toRealPath() : target.toAbsolutePath().normalize();
     FileSystemAccess targetAccess = Platforms.forPath(target, options.reparse().destinationDriveLetter());
     Run run = new Run(source, target, sourceAccess, targetAccess, createdRoot);
     new TreeWalker(sourceAccess, options.walk()).walk(source, run);
@@ -100,6 +103,10 @@ public final class CopyEngine {
           + source + ": the copy would copy itself");
     }
   }
+
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_DIRECTORY =
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
 
   /** Where a group's first name went, so that its later names can be linked to it. */
   private record FirstCopy(Path target, FileId id) {}
@@ -139,6 +146,7 @@ public final class CopyEngine {
     final boolean shortNames;
     final LongAdder specials = new LongAdder();
     final LongAdder unchanged = new LongAdder();
+    final LongAdder updatedMetadata = new LongAdder();
     final LongAdder replaced = new LongAdder();
     final LongAdder separate = new LongAdder();
 
@@ -173,6 +181,11 @@ public final class CopyEngine {
     public Directory enterDirectory(Directory parent, Entry entry) {
       if (parent == null) {
         if (!createdRoot && !options.dryRun()) {
+          try {
+            makeWritable(targetRoot);
+          } catch (IOException e) {
+            problem(entry, "cannot make the destination writable", e);
+          }
           removeLeftovers(targetRoot);
         }
         return new Directory(entry, targetRoot, createdRoot);
@@ -193,6 +206,7 @@ public final class CopyEngine {
           }
           case KEEP_DIRECTORY -> {
             if (!options.dryRun()) {
+              makeWritable(target);
               removeLeftovers(target);
             }
           }
@@ -213,9 +227,25 @@ public final class CopyEngine {
       }
     }
 
+    /** Made private to its owner until its contents are in and its own mode is set on leaving. */
     private void mkdir(Path target) throws IOException {
       if (!options.dryRun()) {
-        Files.createDirectory(target);
+        Files.createDirectory(target, PRIVATE_DIRECTORY);
+      }
+    }
+
+    /**
+     * An existing directory that its owner may not write (a read-only source directory copied
+     * before) is opened for writing until it is left, as rsync does; root needs no such help.
+     */
+    private void makeWritable(Path target) throws IOException {
+      if (options.owners() || options.dryRun()) {
+        return;
+      }
+      FileStatus s = dst.stat(target);
+      if ((s.mode() & 0200) == 0) {
+        dst.setMetadata(target, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
+            s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, s.uid(), s.gid(), s.rdev()), false);
       }
     }
 
@@ -277,7 +307,11 @@ public final class CopyEngine {
         } else {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               ? dst.readSymlink(target) : null;
-          size = perform(Planner.plan(entry, target, existing, existingTarget));
+          Action action = Planner.plan(entry, target, existing, existingTarget);
+          size = perform(action);
+          if (action.kind() == Action.Kind.UNCHANGED) {
+            updateMetadata(entry, target, existing);
+          }
           if (entry.kind() == EntryKind.REGULAR_FILE) {
             copyShortName(entry, target);
           }
@@ -288,6 +322,25 @@ public final class CopyEngine {
         problem(entry, "cannot copy", new IOException(e.toString(), e));
       }
       tick(size);
+    }
+
+    /**
+     * Brings the mode and owner of a name whose contents are unchanged up to date: chmod and
+     * chown leave the modification time alone, so the quick check does not see them.
+     */
+    private void updateMetadata(Entry entry, Path target, FileStatus existing) throws IOException {
+      FileStatus s = entry.status();
+      if (existing == null || entry.kind() == EntryKind.SYMLINK) {
+        return;
+      }
+      boolean differs = existing.mode() != s.mode()
+          || options.owners() && (existing.uid() != s.uid() || existing.gid() != s.gid());
+      if (differs) {
+        updatedMetadata.increment();
+        if (!options.dryRun()) {
+          dst.setMetadata(target, s, options.owners());
+        }
+      }
     }
 
     /** Makes a junction, Windows symlink or other reparse point, or its POSIX stand-in. */
@@ -342,9 +395,8 @@ public final class CopyEngine {
         real = source(entry).toRealPath();
       } catch (IOException e) {
         notes.add(new Problem(display(entry), "cannot unroll junction to " + entry.reparsePoint().printName()
-            + " (" + reason(e) + "); kept as a junction"));
-        applyReparse(entry, target, existing, new ReparsePointCopier.Outcome.AsReparsePoint(
-            entry.reparsePoint(), true, false));
+            + " (" + reason(e) + "); kept as it is"));
+        applyReparse(entry, target, existing, reparse.planKept(entry, source(entry)));
         return;
       }
       Set<Path> chain = new java.util.HashSet<>(unrolling);
@@ -352,11 +404,8 @@ public final class CopyEngine {
       for (Path busy : chain) {
         if (real.startsWith(busy) || busy.startsWith(real)) {
           notes.add(new Problem(display(entry), "junction to " + entry.reparsePoint().printName()
-              + " would loop if unrolled; kept as a junction"));
-          if (dst.supportsReparsePoints()) {
-            applyReparse(entry, target, existing, new ReparsePointCopier.Outcome.AsReparsePoint(
-                entry.reparsePoint(), true, false));
-          }
+              + " would loop if unrolled; kept as it is"));
+          applyReparse(entry, target, existing, reparse.planKept(entry, source(entry)));
           return;
         }
       }
@@ -384,8 +433,18 @@ public final class CopyEngine {
       CompletableFuture<FirstCopy> first = sighting.state();
       if (sighting.first()) {
         try {
-          long size = perform(Planner.plan(entry, target, existing, null));
-          first.complete(new FirstCopy(target, options.dryRun() ? null : dst.stat(target).id()));
+          Action action = Planner.plan(entry, target, existing, null);
+          long size = perform(action);
+          if (action.kind() == Action.Kind.CONFLICT) {
+            // nothing to link to: the group's other names are copied on their own
+            first.completeExceptionally(new IOException("first name in conflict"));
+            return size;
+          }
+          if (action.kind() == Action.Kind.UNCHANGED) {
+            updateMetadata(entry, target, existing);
+          }
+          FileId id = options.dryRun() ? (existing == null ? null : existing.id()) : dst.stat(target).id();
+          first.complete(new FirstCopy(target, id));
           return size;
         } catch (IOException | RuntimeException e) {
           first.completeExceptionally(e);
@@ -619,7 +678,8 @@ public final class CopyEngine {
       List<Problem> sortedNotes = new ArrayList<>(notes);
       sortedNotes.sort((a, b) -> a.path().compareTo(b.path()));
       return new CopyReport(options.dryRun(), entries.sum(), directories.sum(), files.sum(),
-          bytes.sum(), links.sum(), symlinks.sum(), reparsePoints.sum(), retargeted.sum(), specials.sum(), unchanged.sum(), replaced.sum(),
+          bytes.sum(), links.sum(), symlinks.sum(), reparsePoints.sum(), retargeted.sum(), specials.sum(),
+          unchanged.sum(), updatedMetadata.sum(), replaced.sum(),
           separate.sum(), partial[0], sortedProblems, sortedNotes);
     }
   }

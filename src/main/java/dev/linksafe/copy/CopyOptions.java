@@ -25,10 +25,13 @@ public record CopyOptions(WalkOptions walk, boolean dryRun, ReflinkMode reflink,
     }
   }
 
-  /** Defaults: a real copy, no reflinks, owners when privileged, extended attributes. */
+  /**
+   * Defaults: a real copy; contents through copy_file_range, which shares extents where the
+   * volume can (as cp does by default); owners when privileged; extended attributes.
+   */
   public static CopyOptions defaults(boolean privileged) {
     return new CopyOptions(WalkOptions.defaults().withClassifySymlinks(false), false,
-        ReflinkMode.NEVER, privileged, true, false, ReparsePolicy.DEFAULT);
+        ReflinkMode.AUTO, privileged, true, false, ReparsePolicy.DEFAULT);
   }
 
   public CopyOptions withWalk(WalkOptions w) {

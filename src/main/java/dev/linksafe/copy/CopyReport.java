@@ -23,6 +23,7 @@ public record CopyReport(
     long retargetedJunctions,
     long specialFiles,
     long unchanged,
+    long updatedMetadata,
     long replaced,
     long separateCopies,
     long partialHardLinkGroups,
@@ -51,6 +52,7 @@ public record CopyReport(
     m.put("retargetedJunctions", retargetedJunctions);
     m.put("specialFiles", specialFiles);
     m.put("unchanged", unchanged);
+    m.put("updatedMetadata", updatedMetadata);
     m.put("replaced", replaced);
     m.put("separateCopies", separateCopies);
     m.put("partialHardLinkGroups", partialHardLinkGroups);

@@ -63,6 +63,22 @@ final class ReparsePointCopier {
     return KeptReparseData.read(src, sourcePath);
   }
 
+  /** What {@code --outer=keep} makes of the reparse point: the fallback when unrolling fails. */
+  Outcome planKept(Entry entry, Path sourcePath) throws IOException {
+    return new ReparsePointCopier(src, dst, targetRoot, retargeter,
+        new ReparsePolicy(ReparsePolicy.Outer.KEEP, policy.retargetSymlinks(), policy.destinationAs(),
+            policy.sourceDriveLetter(), policy.destinationDriveLetter())).plan(entry, sourcePath);
+  }
+
+  private ReparsePointCopier(FileSystemAccess src, FileSystemAccess dst, Path targetRoot,
+      JunctionRetargeter retargeter, ReparsePolicy policy) {
+    this.src = src;
+    this.dst = dst;
+    this.targetRoot = targetRoot;
+    this.retargeter = retargeter;
+    this.policy = policy;
+  }
+
   /** Decides what stands for {@code entry}'s reparse point at the destination. */
   Outcome plan(Entry entry, Path sourcePath) throws IOException {
     ReparsePoint rp = entry.reparsePoint();

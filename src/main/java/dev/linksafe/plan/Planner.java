@@ -37,7 +37,9 @@ public final class Planner {
         if (existing == null) {
           return new Action(Action.Kind.COPY_FILE, entry, target, null);
         }
-        return new Action(sameFile(entry.status(), existing)
+        // a name linked at the destination to something the source does not link it to is replaced
+        boolean wronglyLinked = entry.status().linkCount() == 1 && existing.linkCount() > 1;
+        return new Action(sameFile(entry.status(), existing) && !wronglyLinked
             ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_FILE, entry, target, null);
       case SYMLINK:
       case REPARSE_POINT:

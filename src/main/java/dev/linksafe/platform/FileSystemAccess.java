@@ -99,11 +99,11 @@ public interface FileSystemAccess {
 
   /** How reflink clones are used when copying file contents. */
   enum ReflinkMode {
-    /** Clone where the volume supports it, else copy. */
+    /** Let the kernel share extents where the volume can (copy_file_range), else copy. */
     AUTO,
-    /** Clone or fail. */
+    /** Clone (FICLONE) or fail. */
     ALWAYS,
-    /** Always copy bytes. */
+    /** Always write the bytes: the copy shares no extent with its source. */
     NEVER
   }
 }

@@ -132,6 +132,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       throw error(e, source, "cannot open for reading");
     }
     try {
+      checkSameFile(in, source, like);
       int out;
       try {
         out = LinuxLibc.open(cPath(target), LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT | LinuxLibc.O_EXCL
@@ -142,10 +143,18 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       boolean closed = false;
       try {
         long copied = copyOpen(in, out, source, target, like.size(), reflink);
+        // chown drops security.capability and set-id bits: owner first, then attributes, then mode
+        if (owner && like.uid() >= 0) {
+          try {
+            LinuxLibc.fchown(out, like.uid(), like.gid());
+          } catch (LastErrorException e) {
+            throw error(e, target, "cannot set owner");
+          }
+        }
         if (!xattrs.isEmpty()) {
           writeXattrs(target, xattrs);
         }
-        setMetadata(out, target, like, owner);
+        setMetadata(out, target, like, false);
         closed = true;
         try {
           LinuxLibc.close(out);
@@ -164,20 +173,37 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     }
   }
 
+  /** Refuses to copy a file that was replaced between the walk and the open. */
+  private static void checkSameFile(int fd, Path source, FileStatus like) throws IOException {
+    byte[] b = STATX_BUFFER.get();
+    try {
+      LinuxLibc.statx(fd, new byte[1], LinuxLibc.AT_EMPTY_PATH, LinuxLibc.STATX_BASIC_STATS, b);
+    } catch (LastErrorException e) {
+      return; // no statx on descriptors: the walk's view stands
+    }
+    ByteBuffer s = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
+    FileId opened = new FileId(makedev(s.getInt(136), s.getInt(140)), s.getLong(32));
+    if (!opened.equals(like.id())) {
+      throw new FileSystemException(source.toString(), null,
+          "changed during the copy (replaced by another file); skipped, the next run copies it");
+    }
+  }
+
   private long copyOpen(int in, int out, Path source, Path target, long size, ReflinkMode reflink)
       throws IOException {
-    if (reflink != ReflinkMode.NEVER) {
+    if (reflink == ReflinkMode.ALWAYS) {
       try {
         LinuxLibc.ioctl(out, LinuxLibc.FICLONE, in);
         return size;
       } catch (LastErrorException e) {
-        if (reflink == ReflinkMode.ALWAYS) {
-          throw error(e, target, "cannot clone (reflink) from " + source);
-        }
+        throw error(e, target, "cannot clone (reflink) from " + source);
       }
     }
+    // copy_file_range lets the kernel share extents where it can (btrfs, xfs, NFS server-side
+    // copy); sendfile always writes the bytes, as --reflink=never promises
+    boolean mayShare = reflink == ReflinkMode.AUTO;
     if (size < SPARSE_THRESHOLD) {
-      return copyRange(in, out, 0, size, source, target);
+      return copyRange(in, out, 0, size, source, target, mayShare);
     }
     long copied = 0;
     long offset = 0;
@@ -190,7 +216,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
           break; // only a hole remains
         }
         // no hole support: copy the rest flat
-        copied += copyRange(in, out, offset, Long.MAX_VALUE, source, target);
+        copied += copyRange(in, out, offset, Long.MAX_VALUE, source, target, mayShare);
         return copied;
       }
       long hole;
@@ -199,7 +225,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       } catch (LastErrorException e) {
         hole = size;
       }
-      copied += copyRange(in, out, data, hole - data, source, target);
+      copied += copyRange(in, out, data, hole - data, source, target, mayShare);
       offset = hole;
     }
     try {
@@ -211,34 +237,35 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   }
 
   /** Copies up to {@code length} bytes from {@code offset} (to end of file when the source ends). */
-  private long copyRange(int in, int out, long offset, long length, Path source, Path target)
-      throws IOException {
+  private long copyRange(int in, int out, long offset, long length, Path source, Path target,
+      boolean mayShare) throws IOException {
     long[] inOff = {offset};
     long[] outOff = {offset};
     long done = 0;
+    boolean useCopyFileRange = mayShare && copyFileRangeWorks;
     while (done < length) {
       long want = Math.min(COPY_CHUNK, length - done);
       long n;
       try {
-        if (copyFileRangeWorks) {
-          n = LinuxLibc.copy_file_range(in, inOff, out, outOff, want, 0);
-        } else {
-          n = sendfileAt(in, out, inOff, outOff, want);
-        }
+        n = useCopyFileRange ? LinuxLibc.copy_file_range(in, inOff, out, outOff, want, 0)
+            : sendfileAt(in, out, inOff, outOff, want);
       } catch (LastErrorException e) {
         int errno = e.getErrorCode();
         if (errno == LinuxLibc.EINTR) {
           continue;
         }
-        if (copyFileRangeWorks && (errno == LinuxLibc.EXDEV || errno == LinuxLibc.ENOSYS
+        if (useCopyFileRange && (errno == LinuxLibc.EXDEV || errno == LinuxLibc.ENOSYS
             || errno == LinuxLibc.EINVAL || errno == LinuxLibc.EOPNOTSUPP || errno == LinuxLibc.EPERM
             || errno == LinuxLibc.EBADF)) {
-          // copy_file_range is refused between some file systems (FUSE, old kernels)
-          n = sendfileAt(in, out, inOff, outOff, want);
-        } else {
-          throw error(errno, errno == 28 || errno == 122 ? target : source,
-              "cannot copy bytes to " + target);
+          // refused between some file systems (FUSE, old kernels): sendfile does the same work
+          if (errno == LinuxLibc.ENOSYS) {
+            copyFileRangeWorks = false;
+          }
+          useCopyFileRange = false;
+          continue;
         }
+        boolean full = errno == 28 || errno == 122;
+        throw error(errno, full ? target : source, full ? "cannot write" : "cannot copy bytes to " + target);
       }
       if (n == 0) {
         break;
@@ -261,6 +288,41 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       LinuxLibc.close(fd);
     } catch (LastErrorException ignored) {
       // nothing useful to do: the data was already written or the error reported
+    }
+  }
+
+  /**
+   * Reads a symlink's target as the kernel stores it. A target that is not valid in the file-name
+   * encoding is refused rather than copied altered.
+   */
+  @Override
+  public String readSymlink(Path path) throws IOException {
+    byte[] c = cPath(path);
+    byte[] buffer = new byte[4096];
+    long n;
+    try {
+      n = LinuxLibc.readlink(c, buffer, buffer.length);
+    } catch (LastErrorException e) {
+      throw error(e, path, "cannot read link");
+    }
+    java.nio.charset.CharsetDecoder decoder = NAME_CHARSET.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    try {
+      return decoder.decode(ByteBuffer.wrap(buffer, 0, (int) n)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new FileSystemException(path.toString(), null,
+          "symlink target has bytes that are not valid " + NAME_CHARSET + "; not copied");
+    }
+  }
+
+  /** Creates a symlink whose target is exactly these characters: no path normalisation. */
+  @Override
+  public void createSymlink(Path link, String target) throws IOException {
+    try {
+      LinuxLibc.symlink(cString(target), cPath(link));
+    } catch (LastErrorException e) {
+      throw error(e, link, "cannot create symlink");
     }
   }
 
@@ -379,7 +441,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         LinuxLibc.lsetxattr(c, cString(x.getKey()), value, value.length, 0);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == LinuxLibc.ENOTSUP) {
-          return; // the destination volume holds no extended attributes: nothing to keep
+          continue; // this volume cannot hold this attribute: nothing to keep
         }
         throw error(e, path, "cannot set extended attribute " + x.getKey());
       }

@@ -33,7 +33,9 @@ final class LinuxLibc {
   static final int O_WRONLY = 1;
   static final int O_CREAT = 0100;
   static final int O_EXCL = 0200;
-  static final int O_NOFOLLOW = 0400000;
+  /** Differs by architecture: 0400000 on x86, 0100000 on arm and powerpc (there 0400000 is O_LARGEFILE). */
+  static final int O_NOFOLLOW = oNoFollow(Platform.ARCH);
+  static final int AT_EMPTY_PATH = 0x1000;
   static final int O_CLOEXEC = 02000000;
   static final int SEEK_DATA = 3;
   static final int SEEK_HOLE = 4;
@@ -53,12 +55,20 @@ final class LinuxLibc {
 
   private LinuxLibc() {}
 
+  static int oNoFollow(String arch) {
+    return arch.startsWith("aarch64") || arch.startsWith("arm") || arch.startsWith("ppc") ? 0100000 : 0400000;
+  }
+
   static native int geteuid();
 
   static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer)
       throws LastErrorException;
 
   static native int open(byte[] path, int flags, int mode) throws LastErrorException;
+
+  static native long readlink(byte[] path, byte[] buffer, long size) throws LastErrorException;
+
+  static native int symlink(byte[] target, byte[] linkPath) throws LastErrorException;
 
   static native int close(int fd) throws LastErrorException;
 

@@ -121,10 +121,11 @@ public class NioFileSystemAccess implements FileSystemAccess {
   public long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink,
       boolean owner, Map<String, byte[]> xattrs) throws IOException {
     long copied = copyContents(source, target, reflink);
+    setMetadata(target, like, owner);
+    // after the owner, whose change would drop capabilities; attributes leave times alone
     if (!xattrs.isEmpty()) {
       writeXattrs(target, xattrs);
     }
-    setMetadata(target, like, owner);
     return copied;
   }
 

@@ -44,7 +44,9 @@ public final class Scanner {
 
   /** Scans {@code root} with the platform access chosen for its volume. */
   public ScanReport scan(Path root) throws IOException {
-    return scan(root, Platforms.forPath(root));
+    // the real path: the volume and its drive letter are judged where the data lies
+    Path real = root.toRealPath();
+    return scan(real, Platforms.forPath(real));
   }
 
   public ScanReport scan(Path root, FileSystemAccess access) throws IOException {

@@ -139,7 +139,12 @@ public final class TreeComparator {
           differences.add(new Difference(child, "extra", "only in " + b.root));
           continue;
         }
-        entry(child);
+        try {
+          entry(child);
+        } catch (IOException e) {
+          // an unreadable name is a difference to report, not the end of the comparison
+          differences.add(new Difference(child, "error", "cannot compare: " + e.getMessage()));
+        }
       }
     }
 

@@ -143,4 +143,14 @@ class CliTest {
       assertTrue(r.out.contains("Exit codes"), command + ": " + r.out);
     }
   }
+
+  @Test
+  void destAsAcceptsWindowsPathsAndRefusesOthers() {
+    assertEquals("C:\\", CopyCommand.windowsPath("C:\\"));
+    assertEquals("E:\\data\\x", CopyCommand.windowsPath("E:\\data\\x"));
+    assertEquals("E:\\data", CopyCommand.windowsPath("e:/data".replace('e', 'E')));
+    assertEquals("C:\\", CopyCommand.windowsPath("C:"));
+    org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> CopyCommand.windowsPath("/mnt/c"));
+    assertEquals(2, run("copy", "--dest-as", "relative\\path", base.toString(), base.resolve("x").toString()).code);
+  }
 }

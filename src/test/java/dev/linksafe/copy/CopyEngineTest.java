@@ -245,4 +245,57 @@ class CopyEngineTest {
         () -> copy(tree, tree.resolve("docs/backup")));
     assertTrue(e.getMessage().contains("inside the source"), e.getMessage());
   }
+
+  @Test
+  void modeChangedWithoutTouchingContentsIsUpdatedOnRerun() throws IOException {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path secret = Files.writeString(src.resolve("secret"), "s");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+    Path dst = base.resolve("dst");
+    copy(src, dst);
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    CopyReport r = copy(src, dst);
+    assertEquals(1, r.updatedMetadata());
+    assertEquals(0, r.filesCopied());
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dst.resolve("secret"))));
+  }
+
+  @Test
+  void namesLinkedAtTheDestinationButNotAtTheSourceAreSeparated() throws IOException {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path a = Files.writeString(src.resolve("a"), "same");
+    Path c = Files.writeString(src.resolve("c"), "same");
+    Files.setLastModifiedTime(c, Files.getLastModifiedTime(a));
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    Files.copy(a, dst.resolve("a"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    Files.createLink(dst.resolve("c"), dst.resolve("a"));
+    copy(src, dst);
+    Trees.assertSamePartition(src, dst);
+  }
+
+  @Test
+  void symlinkTargetsAreCopiedCharacterForCharacter() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src/dir"));
+    // created by the shell: java.nio would normalise these targets
+    Privileged.run("ln", "-s", "dir/", base.resolve("src/slash").toString());
+    Privileged.run("ln", "-s", "dir//./x", base.resolve("src/doubled").toString());
+    Path dst = base.resolve("dst");
+    CopyReport r = copy(base.resolve("src"), dst);
+    assertEquals(0, r.errors(), () -> r.problems().toString());
+    assertEquals("dir/", Privileged.run("readlink", dst.resolve("slash").toString()).strip());
+    assertEquals("dir//./x", Privileged.run("readlink", dst.resolve("doubled").toString()).strip());
+    assertEquals(0, copy(base.resolve("src"), dst).symlinks(), "a rerun finds them unchanged");
+  }
+
+  @Test
+  void groupWhoseFirstNameMeetsADirectoryStillCopiesItsOtherNames() throws IOException {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path a = Files.writeString(src.resolve("a"), "data");
+    Files.createLink(src.resolve("b"), a);
+    Files.createDirectories(base.resolve("dst/a"));
+    CopyReport r = copy(src, base.resolve("dst"));
+    assertEquals(1, r.errors(), r.problems().toString());
+    assertTrue(r.problems().get(0).path().equals("a"), r.problems().toString());
+    assertEquals("data", Files.readString(base.resolve("dst/b")));
+  }
 }

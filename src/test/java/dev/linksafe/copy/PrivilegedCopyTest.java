@@ -46,6 +46,24 @@ class PrivilegedCopyTest {
   }
 
   @Test
+  void fileCapabilitiesSurviveTheOwnerChange() throws Exception {
+    Privileged.requireRoot();
+    if (!Privileged.hasCommand("setcap")) {
+      Privileged.unavailable("setcap is not installed (apt-get install libcap2-bin)");
+    }
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path ping = Files.writeString(src.resolve("ping"), "#!/bin/true\n");
+    Privileged.run("chown", "1000:1000", ping.toString());
+    Privileged.run("setcap", "cap_net_raw+ep", ping.toString());
+    Path dst = base.resolve("dst");
+    CopyReport r = new CopyEngine(CopyOptions.defaults(true)).copy(src, dst);
+    assertEquals(0, r.errors(), () -> r.problems().toString());
+    assertTrue(Privileged.run("getcap", dst.resolve("ping").toString()).contains("cap_net_raw"),
+        "chown drops capabilities: they must be set after it");
+    assertEquals(1000, Files.getAttribute(dst.resolve("ping"), "unix:uid"));
+  }
+
+  @Test
   void reflinkAlwaysClonesOnBtrfs() throws Exception {
     Privileged.requireRoot();
     if (!Privileged.hasCommand("mkfs.btrfs")) {
@@ -74,6 +92,14 @@ class PrivilegedCopyTest {
     // columns: Total Exclusive Set-shared Filename; the clone shares all 8 MiB
     String[] cols = shared.strip().split("\n")[1].trim().split("\\s+");
     assertTrue(Long.parseLong(cols[2]) >= (8 << 20), shared);
+
+    // --reflink=never writes every byte: nothing more is shared than before
+    CopyOptions never = CopyOptions.defaults(true).withReflink(ReflinkMode.NEVER);
+    new CopyEngine(never).copy(src, mounted.resolve("independent"));
+    Privileged.run("sync");
+    String after = Privileged.run("btrfs", "filesystem", "du", "-s", "--raw", mounted.resolve("independent").toString());
+    String[] independent = after.strip().split("\n")[1].trim().split("\\s+");
+    assertEquals(0, Long.parseLong(independent[2]), "no shared extents: " + after);
 
     // on tmpfs there is no clone: --reflink=always reports each file instead of copying it
     Path tmpfs = Privileged.mountTmpfs(base.resolve("tmpfs"), 32);
