@@ -7,6 +7,7 @@ import dev.linksafe.model.FileStatus;
 import dev.linksafe.model.ReparsePoint;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -142,6 +143,19 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
       return Optional.empty();
     }
     return Optional.of(ReparseBufferCodec.decode(raw, path.toString()));
+  }
+
+  /** Windows refuses a 1024th name (ERROR_TOO_MANY_LINKS); ntfs-3g does not, so it is kept here. */
+  static final int MAXIMUM_LINKS = 1023;
+
+  /** Synchronized: the count is checked, then raised, as one step. */
+  @Override
+  public synchronized void createHardLink(Path link, Path existing) throws IOException {
+    if (super.stat(existing).linkCount() >= MAXIMUM_LINKS) {
+      throw new FileSystemException(link.toString(), existing.toString(),
+          "EMLINK (too many links: NTFS holds at most " + MAXIMUM_LINKS + " names of a file)");
+    }
+    super.createHardLink(link, existing);
   }
 
   @Override

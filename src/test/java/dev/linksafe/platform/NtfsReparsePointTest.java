@@ -185,6 +185,47 @@ class NtfsReparsePointTest {
   }
 
   @Test
+  void retargetSymlinksRewritesAbsoluteInnerWindowsSymlinksOnly() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
+        NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
+      Path data = populate(c);
+      Path abs = Files.createFile(data.resolve("abs"));
+      NtfsVolume.setReparseData(abs, ReparseBufferCodec.symlink(
+          "\\??\\C:\\data\\projects\\plan.txt", "C:\\data\\projects\\plan.txt", false).raw());
+      Path rel = Files.createFile(data.resolve("rel"));
+      ReparsePoint relative = ReparseBufferCodec.symlink("projects\\plan.txt", "projects\\plan.txt", true);
+      NtfsVolume.setReparseData(rel, relative.raw());
+      c.remount();
+      CopyOptions retarget = CopyOptions.defaults(true).withReparse(new dev.linksafe.copy.ReparsePolicy(
+          dev.linksafe.copy.ReparsePolicy.Outer.KEEP, true, null, null, null));
+      Path copy = d.root().resolve("data");
+      CopyReport r = new CopyEngine(retarget).copy(c.root().resolve("data"), copy);
+      assertEquals(0, r.errors(), () -> r.problems().toString());
+      d.remount();
+      ReparsePoint moved = ReparseBufferCodec.decode(NtfsVolume.reparseData(copy.resolve("abs")), "abs");
+      assertEquals("\\??\\D:\\data\\projects\\plan.txt", moved.substituteName());
+      assertTrue(moved.isSymlink());
+      assertArrayEquals(relative.raw(), NtfsVolume.reparseData(copy.resolve("rel")), "relative ones stay as they are");
+    }
+  }
+
+  @Test
+  void namesBeyondTheNtfsLinkLimitAreCopiedApartAndReported() throws Exception {
+    try (NtfsVolume d = NtfsVolume.create(base, "d", 'D', 64)) {
+      Path src = Files.createDirectories(base.resolve("many"));
+      Path first = Files.writeString(src.resolve("f0000"), "popular");
+      for (int i = 1; i < 1030; i++) {
+        Files.createLink(src.resolve(String.format("f%04d", i)), first);
+      }
+      CopyReport r = new CopyEngine(CopyOptions.defaults(true)).copy(src, d.root().resolve("many"));
+      assertEquals(1030 - 1023, r.separateCopies(), "NTFS holds at most 1023 names of a file: " + r);
+      assertEquals(r.separateCopies(), r.errors(), "each name copied apart is reported");
+      assertTrue(r.problems().get(0).message().contains("too many links"), r.problems().get(0).toString());
+      assertEquals(1030, r.filesCopied() + r.hardLinks());
+    }
+  }
+
+  @Test
   void unresolvableJunctionIsStillFoundAndCopied() throws Exception {
     try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32)) {
       Path data = Files.createDirectories(c.root().resolve("data"));
