@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import dev.linksafe.model.Entry;
 import dev.linksafe.model.LinkGroup;
 import dev.linksafe.model.ProgressListener;
@@ -37,8 +35,7 @@ class ScannerJimfsTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-        .setAttributeViews("basic", "owner", "posix", "unix").build());
+    fs = dev.linksafe.testing.Trees.unixJimfs();
     root = Files.createDirectories(fs.getPath("/data/root"));
     outside = Files.createDirectories(fs.getPath("/data/outside"));
   }

@@ -20,6 +20,12 @@ import java.util.stream.Stream;
 public final class Trees {
   private Trees() {}
 
+  /** An in-memory file system with the unix attribute view (ino, nlink, mode), like Linux. */
+  public static java.nio.file.FileSystem unixJimfs() {
+    return com.google.common.jimfs.Jimfs.newFileSystem(com.google.common.jimfs.Configuration.unix()
+        .toBuilder().setAttributeViews("basic", "owner", "posix", "unix").build());
+  }
+
   /** Asserts that verify (with content) finds the trees identical. */
   public static void assertIdentical(Path a, Path b) throws IOException {
     VerifyReport r = new TreeComparator(true).compare(a, b);

@@ -3,8 +3,6 @@ package dev.linksafe.verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
@@ -31,8 +29,7 @@ class TreeComparatorJimfsTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-        .setAttributeViews("basic", "owner", "posix", "unix").build());
+    fs = dev.linksafe.testing.Trees.unixJimfs();
     a = Files.createDirectories(fs.getPath("/a"));
     b = Files.createDirectories(fs.getPath("/b"));
   }
