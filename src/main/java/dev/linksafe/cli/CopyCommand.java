@@ -4,6 +4,7 @@ import dev.linksafe.copy.ActionListener;
 import dev.linksafe.copy.CopyEngine;
 import dev.linksafe.copy.CopyOptions;
 import dev.linksafe.copy.CopyReport;
+import dev.linksafe.copy.MirrorOptions;
 import dev.linksafe.copy.ReparsePolicy;
 import dev.linksafe.model.Problem;
 import dev.linksafe.model.ProgressListener;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
         + "same copy again after an interruption finishes it. Nothing is written through a "
         + "link that stands in DST.", ""},
     footer = ExitCodes.HELP_FOOTER)
-final class CopyCommand implements Callable<Integer> {
+class CopyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
@@ -102,7 +103,8 @@ final class CopyCommand implements Callable<Integer> {
         common.walkOptions(Main.configuration(), "copy").withClassifySymlinks(false),
         dryRun, reflink, Platforms.isPrivileged(), !noXattrs, newFilesInPlace(),
         new ReparsePolicy(outer, retargetSymlinks, windowsPath(destinationAs),
-            driveLetter(sourceDrive, "--drive-letter"), driveLetter(destinationDrive, "--dest-drive-letter")));
+            driveLetter(sourceDrive, "--drive-letter"), driveLetter(destinationDrive, "--dest-drive-letter")),
+        mirrorOptions());
     ActionListener listener = list ? action -> printAction(out, action) : ActionListener.NONE;
     CopyReport report;
     try (ProgressDisplay progress = ProgressDisplay.open(dryRun ? "plan" : "copy", -1, !json && !list)) {
@@ -119,7 +121,7 @@ final class CopyCommand implements Callable<Integer> {
       }
     }
     if (json) {
-      Map<String, Object> m = new LinkedHashMap<>(report.toMap());
+      Map<String, Object> m = jsonReport(report);
       m.put("problems", report.problems().stream().map(CopyCommand::problemMap).toList());
       m.put("notes", report.notes().stream().map(CopyCommand::problemMap).toList());
       Output.json(out, m);
@@ -127,6 +129,16 @@ final class CopyCommand implements Callable<Integer> {
       printText(out, report);
     }
     return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+
+  /** What makes this command a mirror; a copy keeps no index and deletes nothing. */
+  MirrorOptions mirrorOptions() {
+    return MirrorOptions.NONE;
+  }
+
+  /** The report as JSON. */
+  Map<String, Object> jsonReport(CopyReport report) {
+    return new LinkedHashMap<>(report.toMap());
   }
 
   static Character driveLetter(String value, String option) {
@@ -210,6 +222,15 @@ final class CopyCommand implements Callable<Integer> {
       out.printf("  special files %,d%n", r.specialFiles());
     }
     out.printf("  unchanged     %,d%n", r.unchanged());
+    if (r.updatedMetadata() > 0) {
+      out.printf("  metadata only %,d%n", r.updatedMetadata());
+    }
+    if (r.renamed() > 0) {
+      out.printf("  renamed       %,d  (moved at the source: renamed, not copied)%n", r.renamed());
+    }
+    if (r.deleted() > 0) {
+      out.printf("  deleted       %,d%n", r.deleted());
+    }
     if (r.replaced() > 0) {
       out.printf("  replaced      %,d%n", r.replaced());
     }

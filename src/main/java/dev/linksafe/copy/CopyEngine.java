@@ -1,5 +1,7 @@
 package dev.linksafe.copy;
 
+import dev.linksafe.index.IndexRecord;
+import dev.linksafe.index.MirrorIndex;
 import dev.linksafe.model.Entry;
 import dev.linksafe.model.EntryKind;
 import dev.linksafe.model.FileId;
@@ -84,9 +86,34 @@ public final class CopyEngine {
     }
     target = Files.exists(target) ? target.toRealPath() : target.toAbsolutePath().normalize();
     FileSystemAccess targetAccess = Platforms.forPath(target, options.reparse().destinationDriveLetter());
-    Run run = new Run(source, target, sourceAccess, targetAccess, createdRoot);
-    new TreeWalker(sourceAccess, options.walk()).walk(source, run);
-    return run.report();
+    MirrorState mirror = openMirror(source, target);
+    try {
+      Run run = new Run(source, target, sourceAccess, targetAccess, createdRoot, mirror);
+      if (mirror.indexNote() != null) {
+        run.notes.add(new Problem(".", mirror.indexNote()));
+      }
+      new TreeWalker(sourceAccess, options.walk()).walk(source, run);
+      mirror.finish(source, target, sourceAccess, targetAccess, options.owners(), options.dryRun(),
+          (key, e) -> run.problems.add(new Problem(key, "cannot delete what the source no longer has: " + reason(e))));
+      mirror.commit();
+      return run.report();
+    } finally {
+      mirror.close();
+    }
+  }
+
+  /** The index, deletion and comparison state of a mirror; an empty one for a copy. */
+  private MirrorState openMirror(Path source, Path target) throws IOException {
+    MirrorOptions m = options.mirror();
+    if (m.indexDirectory() == null) {
+      return new MirrorState(m, MirrorIndex.Previous.unavailable(null), null);
+    }
+    Path file = MirrorIndex.location(m.indexDirectory(), source, target);
+    MirrorIndex.Previous previous = MirrorIndex.openPrevious(file, source, target);
+    java.time.Instant now = java.time.Instant.now();
+    MirrorIndex.Next next = options.dryRun() ? null
+        : MirrorIndex.createNext(file, source, target, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    return new MirrorState(m, previous, next);
   }
 
   private static void checkNotInside(Path source, Path target) throws IOException {
@@ -117,11 +144,20 @@ public final class CopyEngine {
     final Path target;
     /** Made by this run, so nothing stands in it yet and its children need no look-up. */
     final boolean fresh;
+    /** The names the source directory has, when names it lacks are to be deleted; else null. */
+    final Set<String> seen;
 
-    Directory(Entry entry, Path target, boolean fresh) {
+    Directory(Entry entry, Path target, boolean fresh, boolean collectNames) {
       this.entry = entry;
       this.target = target;
       this.fresh = fresh;
+      this.seen = collectNames && !fresh ? java.util.concurrent.ConcurrentHashMap.newKeySet() : null;
+    }
+
+    void saw(Entry child) {
+      if (seen != null) {
+        seen.add(child.relative().getFileName().toString());
+      }
     }
   }
 
@@ -150,7 +186,11 @@ public final class CopyEngine {
     final LongAdder replaced = new LongAdder();
     final LongAdder separate = new LongAdder();
 
-    Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, boolean createdRoot) {
+    final MirrorState mirror;
+
+    Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, boolean createdRoot,
+        MirrorState mirror) {
+      this.mirror = mirror;
       this.sourceRoot = sourceRoot;
       this.targetRoot = targetRoot;
       this.src = src;
@@ -188,11 +228,16 @@ public final class CopyEngine {
           }
           removeLeftovers(targetRoot);
         }
-        return new Directory(entry, targetRoot, createdRoot);
+        return new Directory(entry, targetRoot, createdRoot, mirror.deletes());
       }
+      parent.saw(entry);
       Path target = parent.target.resolve(entry.relative().getFileName().toString());
+      String key = TreeWalker.display(entry.relative());
       try {
         FileStatus existing = parent.fresh ? null : statOrNull(target);
+        if (existing == null) {
+          existing = renameIfMoved(entry, key, target);
+        }
         Action action = Planner.plan(entry, target, existing, null);
         announce(action);
         switch (action.kind()) {
@@ -219,8 +264,11 @@ public final class CopyEngine {
           notes.add(new Problem(display(entry), "mount point: created empty, not descended (--one-file-system)"));
         }
         copyShortName(entry, target);
+        mirror.record(key, entry, null);
         tick(0);
-        return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY);
+        boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
+        return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
+            mirror.deletes() && descended);
       } catch (IOException e) {
         problem(entry, "cannot create directory", e);
         return null;
@@ -251,6 +299,14 @@ public final class CopyEngine {
 
     @Override
     public void leaveDirectory(Directory directory) {
+      if (directory.seen != null) {
+        try {
+          mirror.deleteExtras(directory.target, TreeWalker.display(directory.entry.relative()),
+              directory.seen, options.walk().excludes());
+        } catch (IOException e) {
+          problem(directory.entry, "cannot delete what the source no longer has", e);
+        }
+      }
       if (options.dryRun()) {
         return;
       }
@@ -271,7 +327,30 @@ public final class CopyEngine {
           "directory already copied under another name (bind mount or directory link): created empty"));
       Directory d = enterDirectory(parent, entry);
       if (d != null) {
-        leaveDirectory(d);
+        leaveDirectory(new Directory(d.entry, d.target, d.fresh, false));
+      }
+    }
+
+    /**
+     * Renames the destination's copy of an entry the source moved, instead of copying it again;
+     * returns what now stands at the target, or null when nothing was moved.
+     */
+    private FileStatus renameIfMoved(Entry entry, String key, Path target) {
+      Optional<Path> from = mirror.movedFrom(entry, key, sourceRoot, targetRoot, src, dst);
+      if (from.isEmpty()) {
+        return null;
+      }
+      mirror.renamed.increment();
+      if (options.dryRun()) {
+        return null;
+      }
+      try {
+        Files.move(from.get(), target, StandardCopyOption.ATOMIC_MOVE);
+        mirror.touched(TreeWalker.display(targetRoot.relativize(from.get())));
+        return dst.stat(target);
+      } catch (IOException e) {
+        mirror.renamed.decrement(); // across volumes, or raced: copied instead
+        return null;
       }
     }
 
@@ -291,23 +370,39 @@ public final class CopyEngine {
 
     @Override
     public void visit(Directory parent, Entry entry) {
+      parent.saw(entry);
       Path target = parent.target.resolve(entry.relative().getFileName().toString());
+      String key = TreeWalker.display(entry.relative());
       long size = 0;
       try {
+        Optional<IndexRecord> same = mirror.unchanged(entry, key);
+        if (entry.status().isHardLinked()) {
+          size = hardLinked(entry, target, parent, key, same.orElse(null));
+          copyShortName(entry, target);
+          tick(size);
+          return;
+        }
+        if (same.isPresent()) {
+          // the index proves it unchanged: the destination is not even looked at
+          unchanged.increment();
+          mirror.recordUnchanged(key, same.get());
+          tick(0);
+          return;
+        }
         FileStatus existing = parent.fresh ? null : statOrNull(target);
+        if (existing == null) {
+          existing = renameIfMoved(entry, key, target);
+        }
         if (entry.reparsePoint() != null) {
           applyReparse(entry, target, existing, reparse.plan(entry, source(entry)));
         } else if (entry.kind() == EntryKind.SYMLINK && reparse.restoresKeptBuffers()
             && reparse.keptBuffer(source(entry)).isPresent()) {
           applyReparse(entry, target, existing, reparse.restore(
               reparse.keptBuffer(source(entry)).get(), entry.symlink().target(), sourceRoot));
-        } else if (entry.status().isHardLinked()) {
-          size = hardLinked(entry, target, existing);
-          copyShortName(entry, target);
         } else {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               ? dst.readSymlink(target) : null;
-          Action action = Planner.plan(entry, target, existing, existingTarget);
+          Action action = confirmed(Planner.plan(entry, target, existing, existingTarget));
           size = perform(action);
           if (action.kind() == Action.Kind.UNCHANGED) {
             updateMetadata(entry, target, existing);
@@ -316,6 +411,7 @@ public final class CopyEngine {
             copyShortName(entry, target);
           }
         }
+        mirror.record(key, entry, null);
       } catch (IOException e) {
         problem(entry, "cannot copy", e);
       } catch (RuntimeException e) {
@@ -427,13 +523,26 @@ public final class CopyEngine {
           + " unrolled: " + inner.filesCopied() + " files copied as a real directory"));
     }
 
-    private long hardLinked(Entry entry, Path target, FileStatus existing) throws IOException {
+    /**
+     * A name of a hard-link group: the first one seen is copied (or found unchanged), the others
+     * are linked to it. {@code same} is the index record proving this name unchanged, or null.
+     */
+    private long hardLinked(Entry entry, Path target, Directory parent, String key, IndexRecord same)
+        throws IOException {
       HardLinkTracker.Sighting<CompletableFuture<FirstCopy>> sighting =
           groups.sight(entry.id(), entry.status().linkCount(), CompletableFuture::new);
       CompletableFuture<FirstCopy> first = sighting.state();
+      if (sighting.first() && same != null && same.destinationId() != null) {
+        first.complete(new FirstCopy(target, same.destinationId()));
+        unchanged.increment();
+        mirror.recordUnchanged(key, same);
+        return 0;
+      }
+      FileStatus existing;
       if (sighting.first()) {
         try {
-          Action action = Planner.plan(entry, target, existing, null);
+          existing = parent.fresh ? null : statOrNull(target);
+          Action action = confirmed(Planner.plan(entry, target, existing, null));
           long size = perform(action);
           if (action.kind() == Action.Kind.CONFLICT) {
             // nothing to link to: the group's other names are copied on their own
@@ -445,6 +554,7 @@ public final class CopyEngine {
           }
           FileId id = options.dryRun() ? (existing == null ? null : existing.id()) : dst.stat(target).id();
           first.complete(new FirstCopy(target, id));
+          mirror.record(key, entry, id);
           return size;
         } catch (IOException | RuntimeException e) {
           first.completeExceptionally(e);
@@ -456,9 +566,27 @@ public final class CopyEngine {
         copy = first.join();
       } catch (CompletionException e) {
         // the first name could not be copied; this name stands alone
-        return perform(Planner.plan(entry, target, existing, null));
+        return perform(Planner.plan(entry, target, parent.fresh ? null : statOrNull(target), null));
       }
-      return perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
+      if (same != null && copy.id() != null && copy.id().equals(same.destinationId())) {
+        unchanged.increment();
+        mirror.recordUnchanged(key, same);
+        return 0;
+      }
+      existing = parent.fresh ? null : statOrNull(target);
+      long size = perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
+      mirror.record(key, entry, copy.id());
+      return size;
+    }
+
+    /** With --checksum, a file that looks unchanged is compared byte for byte before it is trusted. */
+    private Action confirmed(Action action) throws IOException {
+      if (action.kind() != Action.Kind.UNCHANGED || !mirror.checksums()
+          || action.entry().kind() != EntryKind.REGULAR_FILE
+          || sameBytes(source(action.entry()), action.target())) {
+        return action;
+      }
+      return new Action(Action.Kind.REPLACE_FILE, action.entry(), action.target(), null);
     }
 
     /** Carries out one step and returns the bytes it copied. */
@@ -662,6 +790,7 @@ public final class CopyEngine {
     @Override
     public void problem(Problem problem) {
       problems.add(problem);
+      mirror.unreadable(problem.path().replace('?', '\uFFFD'));
     }
 
     CopyReport report() {
@@ -680,8 +809,13 @@ public final class CopyEngine {
       return new CopyReport(options.dryRun(), entries.sum(), directories.sum(), files.sum(),
           bytes.sum(), links.sum(), symlinks.sum(), reparsePoints.sum(), retargeted.sum(), specials.sum(),
           unchanged.sum(), updatedMetadata.sum(), replaced.sum(),
-          separate.sum(), partial[0], sortedProblems, sortedNotes);
+          separate.sum(), mirror.renamed.sum(), mirror.deleted.sum(), partial[0], sortedProblems,
+          sortedNotes);
     }
+  }
+
+  static boolean sameBytes(Path a, Path b) throws IOException {
+    return Files.mismatch(a, b) == -1;
   }
 
   static String display(Entry entry) {

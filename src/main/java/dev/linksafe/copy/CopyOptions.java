@@ -16,12 +16,13 @@ import dev.linksafe.scan.WalkOptions;
  *     replaced by the next run) instead of under a temporary name; an existing file is always
  *     replaced through a temporary name
  * @param reparse how junctions and Windows symlinks are copied
+ * @param mirror index, deletion and comparison for {@code mirror}; {@link MirrorOptions#NONE} for a copy
  */
 public record CopyOptions(WalkOptions walk, boolean dryRun, ReflinkMode reflink, boolean owners,
-    boolean xattrs, boolean newFilesInPlace, ReparsePolicy reparse) {
+    boolean xattrs, boolean newFilesInPlace, ReparsePolicy reparse, MirrorOptions mirror) {
   public CopyOptions {
-    if (walk == null || reflink == null || reparse == null) {
-      throw new IllegalArgumentException("walk options, reflink mode and reparse policy are required");
+    if (walk == null || reflink == null || reparse == null || mirror == null) {
+      throw new IllegalArgumentException("walk options, reflink mode, reparse and mirror policies are required");
     }
   }
 
@@ -31,26 +32,30 @@ public record CopyOptions(WalkOptions walk, boolean dryRun, ReflinkMode reflink,
    */
   public static CopyOptions defaults(boolean privileged) {
     return new CopyOptions(WalkOptions.defaults().withClassifySymlinks(false), false,
-        ReflinkMode.AUTO, privileged, true, false, ReparsePolicy.DEFAULT);
+        ReflinkMode.AUTO, privileged, true, false, ReparsePolicy.DEFAULT, MirrorOptions.NONE);
   }
 
   public CopyOptions withWalk(WalkOptions w) {
-    return new CopyOptions(w, dryRun, reflink, owners, xattrs, newFilesInPlace, reparse);
+    return new CopyOptions(w, dryRun, reflink, owners, xattrs, newFilesInPlace, reparse, mirror);
   }
 
   public CopyOptions withDryRun(boolean d) {
-    return new CopyOptions(walk, d, reflink, owners, xattrs, newFilesInPlace, reparse);
+    return new CopyOptions(walk, d, reflink, owners, xattrs, newFilesInPlace, reparse, mirror);
   }
 
   public CopyOptions withReflink(ReflinkMode r) {
-    return new CopyOptions(walk, dryRun, r, owners, xattrs, newFilesInPlace, reparse);
+    return new CopyOptions(walk, dryRun, r, owners, xattrs, newFilesInPlace, reparse, mirror);
   }
 
   public CopyOptions withNewFilesInPlace(boolean b) {
-    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, b, reparse);
+    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, b, reparse, mirror);
   }
 
   public CopyOptions withReparse(ReparsePolicy r) {
-    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, newFilesInPlace, r);
+    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, newFilesInPlace, r, mirror);
+  }
+
+  public CopyOptions withMirror(MirrorOptions m) {
+    return new CopyOptions(walk, dryRun, reflink, owners, xattrs, newFilesInPlace, reparse, m);
   }
 }

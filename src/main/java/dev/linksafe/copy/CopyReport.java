@@ -26,6 +26,8 @@ public record CopyReport(
     long updatedMetadata,
     long replaced,
     long separateCopies,
+    long renamed,
+    long deleted,
     long partialHardLinkGroups,
     List<Problem> problems,
     List<Problem> notes) {
@@ -55,6 +57,8 @@ public record CopyReport(
     m.put("updatedMetadata", updatedMetadata);
     m.put("replaced", replaced);
     m.put("separateCopies", separateCopies);
+    m.put("renamed", renamed);
+    m.put("deleted", deleted);
     m.put("partialHardLinkGroups", partialHardLinkGroups);
     m.put("errors", errors());
     return m;

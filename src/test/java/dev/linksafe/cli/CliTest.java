@@ -153,4 +153,26 @@ class CliTest {
     org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> CopyCommand.windowsPath("/mnt/c"));
     assertEquals(2, run("copy", "--dest-as", "relative\\path", base.toString(), base.resolve("x").toString()).code);
   }
+
+  @Test
+  void mirrorReportsTheDocumentedCounts() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path copy = base.resolve("copy");
+    String index = base.resolve("index").toString();
+    Result first = run("mirror", "--json", "--delete", "--index-dir", index, tree.toString(), copy.toString());
+    assertEquals(0, first.code, first.err);
+    Map<String, Object> m = JSON.std.mapFrom(first.out);
+    for (String key : List.of("unchanged", "copied", "linked", "renamed", "updatedMetadata", "deleted",
+        "bytesCopied", "errors")) {
+      assertTrue(m.containsKey(key), "missing " + key + " in " + first.out);
+    }
+    assertEquals(4, ((Number) m.get("copied")).intValue());
+    assertEquals(3, ((Number) m.get("linked")).intValue());
+    assertTrue(first.out.contains("no index yet"), "the first run says it has no index: " + first.out);
+    Files.delete(tree.resolve("empty.txt"));
+    Result second = run("mirror", "--json", "--delete", "--index-dir", index, tree.toString(), copy.toString());
+    assertEquals(0, second.code, second.err);
+    assertEquals(1, ((Number) JSON.std.mapFrom(second.out).get("deleted")).intValue());
+    assertEquals(0, run("verify", tree.toString(), copy.toString()).code);
+  }
 }

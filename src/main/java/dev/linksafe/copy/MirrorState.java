@@ -1,0 +1,236 @@
+package dev.linksafe.copy;
+
+import dev.linksafe.index.IndexRecord;
+import dev.linksafe.index.MirrorIndex;
+import dev.linksafe.model.Entry;
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
+import dev.linksafe.model.FileStatus;
+import dev.linksafe.plan.Planner;
+import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.scan.ExcludeFilter;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What a run knows beyond one entry: the previous index (to skip what did not change and to
+ * find renames), the index being written, and what to delete. A plain copy has an empty one.
+ */
+final class MirrorState {
+  private final MirrorOptions options;
+  private final MirrorIndex.Previous previous;
+  private final MirrorIndex.Next next;
+  /** Names the walk could not read: never deleted at the destination. */
+  private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
+  final LongAdder deleted = new LongAdder();
+  final LongAdder renamed = new LongAdder();
+  /**
+   * Names to delete once the walk is over: a name that looks gone may be renamed into its new
+   * place later in the walk, and a rename beats a copy.
+   */
+  private final java.util.Queue<String> pendingDeletions = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Destination directories whose times a late rename or deletion changed after they were set. */
+  private final Set<String> touchedDirectories = ConcurrentHashMap.newKeySet();
+
+  MirrorState(MirrorOptions options, MirrorIndex.Previous previous, MirrorIndex.Next next) {
+    this.options = options;
+    this.previous = previous;
+    this.next = next;
+  }
+
+  /** What to tell the user about the index, or null when there is nothing to say. */
+  String indexNote() {
+    if (options.indexDirectory() == null || previous.isAvailable()) {
+      return null;
+    }
+    return previous.unavailableReason() + ": comparing with the destination directly; the index is rebuilt";
+  }
+
+  boolean deletes() {
+    return options.delete();
+  }
+
+  boolean checksums() {
+    return options.checksum();
+  }
+
+  /**
+   * The previous record of an entry when it proves the entry unchanged: same identity, size,
+   * times, link count and target, and old enough not to be racily clean. Never with --checksum.
+   */
+  Optional<IndexRecord> unchanged(Entry entry, String key) {
+    if (!previous.isAvailable() || options.checksum() || entry.reparsePoint() != null) {
+      return Optional.empty();
+    }
+    String target = entry.symlink() == null ? null : entry.symlink().target();
+    return previous.get(key).filter(r -> previous.trusted(r) && r.matches(entry.status(), target));
+  }
+
+  /** Records what this run saw and left for an entry. */
+  void record(String key, Entry entry, FileId destinationId) {
+    if (next != null) {
+      String target = entry.symlink() == null ? null : entry.symlink().target();
+      next.put(key, IndexRecord.of(entry.status(), target, destinationId));
+    }
+  }
+
+  void recordUnchanged(String key, IndexRecord record) {
+    if (next != null) {
+      next.put(key, record);
+    }
+  }
+
+  void unreadable(String key) {
+    unreadable.add(key);
+  }
+
+  /**
+   * Where the destination already holds this entry under its old name, when the source moved
+   * it: the previous run saw the same file object at another path, which the source no longer
+   * has, and the destination's name there still matches the source. Only single-named files,
+   * symlinks and directories: a group's names are matched by the link engine instead.
+   */
+  Optional<Path> movedFrom(Entry entry, String key, Path sourceRoot, Path targetRoot,
+      FileSystemAccess src, FileSystemAccess dst) {
+    if (!previous.isAvailable() || entry.status().isHardLinked() || entry.reparsePoint() != null) {
+      return Optional.empty();
+    }
+    Optional<String> old = previous.pathOf(entry.id()).filter(p -> !p.equals(key));
+    if (old.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      try {
+        if (src.stat(sourceRoot.resolve(old.get())).id().equals(entry.id())) {
+          return Optional.empty(); // still there: a new name, not a move
+        }
+      } catch (NoSuchFileException gone) {
+        // moved away, as expected
+      }
+      Path there = targetRoot.resolve(old.get());
+      FileStatus atOld = dst.stat(there);
+      boolean same = entry.kind() == EntryKind.DIRECTORY ? atOld.kind() == EntryKind.DIRECTORY
+          : entry.kind() == EntryKind.SYMLINK
+              ? atOld.kind() == EntryKind.SYMLINK && dst.readSymlink(there).equals(entry.symlink().target())
+              : Planner.sameFile(entry.status(), atOld) && atOld.linkCount() == 1;
+      return same ? Optional.of(there) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Notes that a name left this destination directory after the directory was finished. */
+  void touched(String key) {
+    int slash = key.lastIndexOf('/');
+    touchedDirectories.add(slash < 0 ? "" : key.substring(0, slash));
+  }
+
+  /**
+   * Finds in a destination directory the names its source directory no longer has, except
+   * excluded ones and ones the walk could not read, to be deleted by {@link #finish}.
+   *
+   * @param directoryKey the directory's relative path ("" for the root)
+   * @param seen the names the source directory has
+   */
+  void deleteExtras(Path directory, String directoryKey, Set<String> seen, ExcludeFilter excludes)
+      throws IOException {
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(directory)) {
+      for (Path child : children) {
+        String name = child.getFileName().toString();
+        String key = directoryKey.isEmpty() ? name : directoryKey + "/" + name;
+        if (seen.contains(name) || unreadable.contains(key)) {
+          continue;
+        }
+        boolean isDirectory = Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!excludes.isEmpty() && excludes.excludes(key, isDirectory)) {
+          continue;
+        }
+        pendingDeletions.add(key);
+      }
+    }
+  }
+
+  /**
+   * After the walk: deletes what is still there of the names found gone (renames took theirs),
+   * then sets again the times of the destination directories that this changed.
+   */
+  void finish(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst,
+      boolean owners, boolean dryRun, java.util.function.BiConsumer<String, IOException> problems) {
+    for (String key : pendingDeletions) {
+      Path path = targetRoot.resolve(key);
+      try {
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          delete(path, dryRun);
+          touched(key);
+        }
+      } catch (IOException e) {
+        problems.accept(key, e);
+      }
+    }
+    if (dryRun) {
+      return;
+    }
+    for (String key : touchedDirectories) {
+      try {
+        FileStatus source = src.stat(key.isEmpty() ? sourceRoot : sourceRoot.resolve(key));
+        if (source.kind() == EntryKind.DIRECTORY) {
+          dst.setMetadata(key.isEmpty() ? targetRoot : targetRoot.resolve(key), source, owners);
+        }
+      } catch (NoSuchFileException gone) {
+        // the directory left the source too: it is among the deletions
+      } catch (IOException e) {
+        problems.accept(key, e);
+      }
+    }
+  }
+
+  private void delete(Path path, boolean dryRun) throws IOException {
+    Files.walkFileTree(path, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (!dryRun) {
+          Files.delete(file);
+        }
+        deleted.increment();
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        if (!dryRun) {
+          Files.delete(dir);
+        }
+        deleted.increment();
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Makes this run's index the pair's index. */
+  void commit() throws IOException {
+    if (next != null) {
+      next.commit();
+    }
+  }
+
+  /** Releases both indexes; an uncommitted new one is dropped. */
+  void close() {
+    previous.close();
+    if (next != null) {
+      next.close();
+    }
+  }
+}

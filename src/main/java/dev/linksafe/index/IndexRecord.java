@@ -1,0 +1,94 @@
+package dev.linksafe.index;
+
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
+import dev.linksafe.model.FileStatus;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * What a run saw of one source name and what it left at the destination: the source's
+ * identity, size, times in nanoseconds, link count, kind and link target (JGit's
+ * {@code FileSnapshot} idea), and the destination file's identity.
+ *
+ * @param kind the source entry's kind
+ * @param sourceId the source file object
+ * @param size its size
+ * @param modifiedNanos its modification time
+ * @param changedNanos its status change time: moves with chmod, chown and link count changes
+ * @param linkCount its number of names
+ * @param linkTarget the symlink target, or null
+ * @param destinationId the destination file object written for it, or null
+ */
+public record IndexRecord(EntryKind kind, FileId sourceId, long size, long modifiedNanos,
+    long changedNanos, int linkCount, String linkTarget, FileId destinationId) {
+
+  private static final int FORMAT = 1;
+
+  /** The record for a source status as seen now. */
+  public static IndexRecord of(FileStatus s, String linkTarget, FileId destinationId) {
+    return new IndexRecord(s.kind(), s.id(), s.size(), s.modifiedNanos(), s.changedNanos(),
+        s.linkCount(), linkTarget, destinationId);
+  }
+
+  /** Whether the source name still looks exactly as it did when this was recorded. */
+  public boolean matches(FileStatus s, String currentLinkTarget) {
+    return kind == s.kind() && sourceId.equals(s.id()) && size == s.size()
+        && modifiedNanos == s.modifiedNanos() && changedNanos == s.changedNanos()
+        && linkCount == s.linkCount()
+        && java.util.Objects.equals(linkTarget, currentLinkTarget);
+  }
+
+  byte[] encode() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(FORMAT);
+      out.writeByte(kind.ordinal());
+      out.writeLong(sourceId.volume());
+      out.writeLong(sourceId.object());
+      out.writeLong(size);
+      out.writeLong(modifiedNanos);
+      out.writeLong(changedNanos);
+      out.writeInt(linkCount);
+      out.writeBoolean(linkTarget != null);
+      if (linkTarget != null) {
+        out.writeUTF(linkTarget);
+      }
+      out.writeBoolean(destinationId != null);
+      if (destinationId != null) {
+        out.writeLong(destinationId.volume());
+        out.writeLong(destinationId.object());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Decodes a record; throws IOException for one that is damaged or of another format. */
+  static IndexRecord decode(byte[] raw) throws IOException {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw))) {
+      int format = in.readUnsignedByte();
+      if (format != FORMAT) {
+        throw new IOException("index record format " + format + ", expected " + FORMAT);
+      }
+      int kind = in.readUnsignedByte();
+      if (kind >= EntryKind.values().length) {
+        throw new IOException("index record kind " + kind + " unknown");
+      }
+      FileId source = new FileId(in.readLong(), in.readLong());
+      long size = in.readLong();
+      long modified = in.readLong();
+      long changed = in.readLong();
+      int links = in.readInt();
+      String target = in.readBoolean() ? in.readUTF() : null;
+      FileId destination = in.readBoolean() ? new FileId(in.readLong(), in.readLong()) : null;
+      return new IndexRecord(EntryKind.values()[kind], source, size, modified, changed, links,
+          target, destination);
+    }
+  }
+}

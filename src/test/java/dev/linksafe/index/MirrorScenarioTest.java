@@ -1,0 +1,164 @@
+package dev.linksafe.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.copy.CopyEngine;
+import dev.linksafe.copy.CopyOptions;
+import dev.linksafe.copy.CopyReport;
+import dev.linksafe.copy.MirrorOptions;
+import dev.linksafe.demo.SampleTree;
+import dev.linksafe.testing.Trees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A source changed between mirror runs, checked with verify after every run, with the index
+ * kept, deleted, and damaged on purpose: the destination must come out the same each way.
+ */
+class MirrorScenarioTest {
+  @TempDir Path base;
+
+  enum IndexState { KEPT, DELETED, CORRUPTED }
+
+  private Path src;
+  private Path dst;
+  private Path indexDir;
+
+  private CopyReport mirror(IndexState state) throws IOException {
+    if (state == IndexState.DELETED) {
+      deleteIndex();
+    } else if (state == IndexState.CORRUPTED) {
+      try (Stream<Path> files = Files.list(indexDir)) {
+        for (Path f : files.toList()) {
+          byte[] junk = new byte[4096];
+          new java.util.Random(1).nextBytes(junk);
+          Files.write(f, junk);
+        }
+      }
+    }
+    CopyOptions options = CopyOptions.defaults(true).withMirror(new MirrorOptions(indexDir, true, false));
+    CopyReport r = new CopyEngine(options).copy(src, dst);
+    assertEquals(0, r.errors(), () -> r.problems().toString());
+    Trees.assertIdentical(src, dst);
+    Trees.assertSamePartition(src, dst);
+    return r;
+  }
+
+  private void deleteIndex() throws IOException {
+    if (Files.isDirectory(indexDir)) {
+      try (Stream<Path> files = Files.list(indexDir)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+  }
+
+  /** Ages every time in the tree so the index may trust it (nothing is racily clean). */
+  private void age() throws IOException {
+    FileTime old = FileTime.from(Instant.now().minusSeconds(3600));
+    try (Stream<Path> walk = Files.walk(src)) {
+      for (Path p : walk.toList()) {
+        if (!Files.isSymbolicLink(p)) {
+          Files.setLastModifiedTime(p, old);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(IndexState.class)
+  void everyKindOfChangeIsFollowed(IndexState state) throws Exception {
+    src = SampleTree.create(base);
+    dst = base.resolve("mirror");
+    indexDir = base.resolve("index");
+    age();
+    CopyReport first = mirror(IndexState.KEPT);
+    assertEquals(4, first.filesCopied());
+
+    // nothing changed: everything unchanged, nothing written
+    Thread.sleep(10);
+    CopyReport idle = mirror(state);
+    assertEquals(0, idle.filesCopied());
+    assertEquals(0, idle.deleted());
+
+    // edit, truncate, touch without change, chmod
+    Files.writeString(src.resolve("docs/report.txt"), "rewritten");
+    Files.writeString(src.resolve("photos/a.jpg"), "");
+    Files.setLastModifiedTime(src.resolve("empty.txt"), FileTime.from(Instant.now().minusSeconds(60)));
+    Files.setPosixFilePermissions(src.resolve("shared.bin"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    mirror(state);
+
+    // rename a directory, add and remove group members, swap a file for a symlink and back
+    Files.move(src.resolve("photos"), src.resolve("pictures"));
+    Files.createLink(src.resolve("docs/report-third.txt"), src.resolve("docs/report.txt"));
+    Files.delete(src.resolve("archive/report.txt"));
+    Files.delete(src.resolve("empty.txt"));
+    Files.createSymbolicLink(src.resolve("empty.txt"), Path.of("docs/report.txt"));
+    age();
+    CopyReport moved = mirror(state);
+    if (state == IndexState.KEPT) {
+      assertTrue(moved.renamed() >= 1, "the directory is renamed at the destination: " + moved);
+    }
+    assertTrue(moved.deleted() >= 1, "names gone from the source are deleted: " + moved);
+
+    Files.delete(src.resolve("empty.txt"));
+    Files.writeString(src.resolve("empty.txt"), "a file again");
+    // split a group: the link becomes a separate file of equal content and time
+    Path link = src.resolve("docs/report-link.txt");
+    FileTime t = Files.getLastModifiedTime(link);
+    Files.delete(link);
+    Files.writeString(link, "rewritten");
+    Files.setLastModifiedTime(link, t);
+    mirror(state);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void renamedFileIsRenamedNotCopied(IndexState state) throws Exception {
+    src = Files.createDirectories(base.resolve("src/a"));
+    Files.createDirectories(base.resolve("src/b"));
+    byte[] big = new byte[1 << 20];
+    new java.util.Random(5).nextBytes(big);
+    Files.write(src.resolve("big.bin"), big);
+    src = base.resolve("src");
+    dst = base.resolve("dst");
+    indexDir = base.resolve("index");
+    age();
+    mirror(state);
+    Files.move(src.resolve("a/big.bin"), src.resolve("b/moved.bin"));
+    CopyReport r = mirror(state);
+    assertEquals(1, r.renamed(), r.toString());
+    assertEquals(0, r.bytesCopied(), "a rename copies no bytes");
+    assertFalse(Files.exists(dst.resolve("a/big.bin")));
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void unchangedTreeIsSkippedThroughTheIndexAlone(IndexState state) throws Exception {
+    src = SampleTree.create(base);
+    dst = base.resolve("mirror");
+    indexDir = base.resolve("index");
+    age();
+    mirror(state);
+    // a change made behind the index's back at the destination is not looked at: the index
+    // trusts what it wrote (a plain copy or --no-index would see it)
+    Files.writeString(dst.resolve("notes-at-destination.txt"), "x");
+    CopyOptions options = CopyOptions.defaults(true).withMirror(new MirrorOptions(indexDir, false, false));
+    CopyReport r = new CopyEngine(options).copy(src, dst);
+    assertEquals(0, r.filesCopied());
+    assertTrue(r.unchanged() >= 13, r.toString());
+    assertTrue(Files.exists(dst.resolve("notes-at-destination.txt")), "without --delete nothing is removed");
+    assertEquals(List.of(), Trees.temporaryFiles(dst));
+  }
+}
