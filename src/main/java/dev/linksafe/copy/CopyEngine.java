@@ -106,14 +106,11 @@ public final class CopyEngine {
   private MirrorState openMirror(Path source, Path target) throws IOException {
     MirrorOptions m = options.mirror();
     if (m.indexDirectory() == null) {
-      return new MirrorState(m, MirrorIndex.Previous.unavailable(null), null);
+      return new MirrorState(m, MirrorIndex.none(null));
     }
-    Path file = MirrorIndex.location(m.indexDirectory(), source, target);
-    MirrorIndex.Previous previous = MirrorIndex.openPrevious(file, source, target);
     java.time.Instant now = java.time.Instant.now();
-    MirrorIndex.Next next = options.dryRun() ? null
-        : MirrorIndex.createNext(file, source, target, now.getEpochSecond() * 1_000_000_000L + now.getNano());
-    return new MirrorState(m, previous, next);
+    return new MirrorState(m, MirrorIndex.open(MirrorIndex.location(m.indexDirectory(), source, target),
+        source, target, now.getEpochSecond() * 1_000_000_000L + now.getNano(), options.dryRun()));
   }
 
   private static void checkNotInside(Path source, Path target) throws IOException {
@@ -346,7 +343,9 @@ public final class CopyEngine {
       }
       try {
         Files.move(from.get(), target, StandardCopyOption.ATOMIC_MOVE);
-        mirror.touched(TreeWalker.display(targetRoot.relativize(from.get())));
+        String oldKey = TreeWalker.display(targetRoot.relativize(from.get()));
+        mirror.touched(oldKey);
+        mirror.forget(oldKey);
         return dst.stat(target);
       } catch (IOException e) {
         mirror.renamed.decrement(); // across volumes, or raced: copied instead

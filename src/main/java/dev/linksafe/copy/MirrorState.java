@@ -28,8 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class MirrorState {
   private final MirrorOptions options;
-  private final MirrorIndex.Previous previous;
-  private final MirrorIndex.Next next;
+  private final MirrorIndex index;
   /** Names the walk could not read: never deleted at the destination. */
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
   final LongAdder deleted = new LongAdder();
@@ -42,18 +41,17 @@ final class MirrorState {
   /** Destination directories whose times a late rename or deletion changed after they were set. */
   private final Set<String> touchedDirectories = ConcurrentHashMap.newKeySet();
 
-  MirrorState(MirrorOptions options, MirrorIndex.Previous previous, MirrorIndex.Next next) {
+  MirrorState(MirrorOptions options, MirrorIndex index) {
     this.options = options;
-    this.previous = previous;
-    this.next = next;
+    this.index = index;
   }
 
   /** What to tell the user about the index, or null when there is nothing to say. */
   String indexNote() {
-    if (options.indexDirectory() == null || previous.isAvailable()) {
+    if (options.indexDirectory() == null || index.isPreviousAvailable()) {
       return null;
     }
-    return previous.unavailableReason() + ": comparing with the destination directly; the index is rebuilt";
+    return index.unavailableReason() + ": comparing with the destination directly; the index is rebuilt";
   }
 
   boolean deletes() {
@@ -69,25 +67,29 @@ final class MirrorState {
    * times, link count and target, and old enough not to be racily clean. Never with --checksum.
    */
   Optional<IndexRecord> unchanged(Entry entry, String key) {
-    if (!previous.isAvailable() || options.checksum() || entry.reparsePoint() != null) {
+    if (!index.isPreviousAvailable() || options.checksum() || entry.reparsePoint() != null) {
       return Optional.empty();
     }
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    return previous.get(key).filter(r -> previous.trusted(r) && r.matches(entry.status(), target));
+    return index.get(key).filter(r -> MirrorIndex.trusted(r) && r.matches(entry.status(), target));
   }
 
   /** Records what this run saw and left for an entry. */
   void record(String key, Entry entry, FileId destinationId) {
-    if (next != null) {
-      String target = entry.symlink() == null ? null : entry.symlink().target();
-      next.put(key, IndexRecord.of(entry.status(), target, destinationId));
+    String target = entry.symlink() == null ? null : entry.symlink().target();
+    index.put(key, IndexRecord.of(entry.status(), target, destinationId, index.recordedNanos()));
+  }
+
+  /** An unchanged name: its record stands, unless it is a new index being built from scratch. */
+  void recordUnchanged(String key, IndexRecord record) {
+    if (!index.isPreviousAvailable()) {
+      index.put(key, record);
     }
   }
 
-  void recordUnchanged(String key, IndexRecord record) {
-    if (next != null) {
-      next.put(key, record);
-    }
+  /** Drops the records of a path and what lies below it. */
+  void forget(String key) {
+    index.remove(key);
   }
 
   void unreadable(String key) {
@@ -102,10 +104,10 @@ final class MirrorState {
    */
   Optional<Path> movedFrom(Entry entry, String key, Path sourceRoot, Path targetRoot,
       FileSystemAccess src, FileSystemAccess dst) {
-    if (!previous.isAvailable() || entry.status().isHardLinked() || entry.reparsePoint() != null) {
+    if (!index.isPreviousAvailable() || entry.status().isHardLinked() || entry.reparsePoint() != null) {
       return Optional.empty();
     }
-    Optional<String> old = previous.pathOf(entry.id()).filter(p -> !p.equals(key));
+    Optional<String> old = index.pathOf(entry.id()).filter(p -> !p.equals(key));
     if (old.isEmpty()) {
       return Optional.empty();
     }
@@ -173,6 +175,9 @@ final class MirrorState {
           delete(path, dryRun);
           touched(key);
         }
+        if (!dryRun) {
+          index.remove(key);
+        }
       } catch (IOException e) {
         problems.accept(key, e);
       }
@@ -221,16 +226,11 @@ final class MirrorState {
 
   /** Makes this run's index the pair's index. */
   void commit() throws IOException {
-    if (next != null) {
-      next.commit();
-    }
+    index.commit();
   }
 
-  /** Releases both indexes; an uncommitted new one is dropped. */
+  /** Releases the index; what was not committed is dropped. */
   void close() {
-    previous.close();
-    if (next != null) {
-      next.close();
-    }
+    index.close();
   }
 }

@@ -23,16 +23,18 @@ import java.io.UncheckedIOException;
  * @param linkCount its number of names
  * @param linkTarget the symlink target, or null
  * @param destinationId the destination file object written for it, or null
+ * @param recordedNanos when the run that recorded it started: times not safely older than this
+ *     cannot prove the file unchanged
  */
 public record IndexRecord(EntryKind kind, FileId sourceId, long size, long modifiedNanos,
-    long changedNanos, int linkCount, String linkTarget, FileId destinationId) {
+    long changedNanos, int linkCount, String linkTarget, FileId destinationId, long recordedNanos) {
 
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
 
-  /** The record for a source status as seen now. */
-  public static IndexRecord of(FileStatus s, String linkTarget, FileId destinationId) {
+  /** The record for a source status as seen now by a run that started at {@code recordedNanos}. */
+  public static IndexRecord of(FileStatus s, String linkTarget, FileId destinationId, long recordedNanos) {
     return new IndexRecord(s.kind(), s.id(), s.size(), s.modifiedNanos(), s.changedNanos(),
-        s.linkCount(), linkTarget, destinationId);
+        s.linkCount(), linkTarget, destinationId, recordedNanos);
   }
 
   /** Whether the source name still looks exactly as it did when this was recorded. */
@@ -63,6 +65,7 @@ public record IndexRecord(EntryKind kind, FileId sourceId, long size, long modif
         out.writeLong(destinationId.volume());
         out.writeLong(destinationId.object());
       }
+      out.writeLong(recordedNanos);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -87,8 +90,9 @@ public record IndexRecord(EntryKind kind, FileId sourceId, long size, long modif
       int links = in.readInt();
       String target = in.readBoolean() ? in.readUTF() : null;
       FileId destination = in.readBoolean() ? new FileId(in.readLong(), in.readLong()) : null;
+      long recorded = in.readLong();
       return new IndexRecord(EntryKind.values()[kind], source, size, modified, changed, links,
-          target, destination);
+          target, destination, recorded);
     }
   }
 }

@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.linksafe.model.FileId;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,19 +11,24 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.Optional;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
- * The index of one (source, destination) pair, kept in an H2 MVStore file in the user's cache
- * directory. A run reads the previous index through a bounded Caffeine cache and writes a new
- * one beside it, which replaces the old one by an atomic rename only when the run completes: a
- * killed run leaves the previous index as it was. An index that is missing, damaged, of another
- * version or for another pair is ignored, and the run compares with the destination directly.
+ * The index of one (source, destination) pair, an H2 MVStore file in the user's cache
+ * directory: per relative path an {@link IndexRecord}, and per source file identity one of its
+ * paths (to find renames).
+ *
+ * <p>A run that finds a usable index updates it in place and commits once, at the end; MVStore
+ * keeps the last commit intact through a crash, so a killed run leaves the previous index as it
+ * was. A run that finds none (missing, damaged, of another version or pair) says so, builds a
+ * new one under a temporary name with intermediate commits (bounded memory), and renames it into
+ * place at the end. Unchanged names cost a read and no write.
  */
-public final class MirrorIndex {
-  static final String VERSION = "linksafe-index-1";
+public final class MirrorIndex implements AutoCloseable {
+  static final String VERSION = "linksafe-index-2";
   /**
    * Times within this span of the moment a record was taken cannot prove a file unchanged: a
    * write in the same clock tick leaves the time as it was (git's "racy clean" problem). Two
@@ -32,7 +36,31 @@ public final class MirrorIndex {
    */
   static final long RACY_WINDOW_NANOS = 2_000_000_000L;
 
-  private MirrorIndex() {}
+  private final MVStore store;
+  private final MVMap<String, byte[]> entries;
+  private final MVMap<String, String> ids;
+  /** Identity lookups repeat (a group's names, a moved tree): the hot part, cached and bounded. */
+  private final LoadingCache<FileId, Optional<String>> pathsById;
+  private final boolean previousAvailable;
+  private final String unavailableReason;
+  private final Path temp;
+  private final Path file;
+  private final long recordedNanos;
+  private boolean done;
+
+  private MirrorIndex(MVStore store, boolean previousAvailable, String unavailableReason, Path temp,
+      Path file, long recordedNanos) {
+    this.store = store;
+    this.entries = store == null ? null : store.openMap("entries");
+    this.ids = store == null ? null : store.openMap("ids");
+    this.pathsById = Caffeine.newBuilder().maximumSize(16_384)
+        .build(id -> Optional.ofNullable(ids == null ? null : ids.get(id.toString())));
+    this.previousAvailable = previousAvailable;
+    this.unavailableReason = unavailableReason;
+    this.temp = temp;
+    this.file = file;
+    this.recordedNanos = recordedNanos;
+  }
 
   /** {@code $XDG_CACHE_HOME/linksafe}, or {@code ~/.cache/linksafe}. */
   public static Path defaultDirectory() {
@@ -56,199 +84,177 @@ public final class MirrorIndex {
     return source.toAbsolutePath().normalize() + "\u0000" + target.toAbsolutePath().normalize();
   }
 
-  /** Opens the previous index of a pair for reading, or explains why there is none to use. */
-  public static Previous openPrevious(Path file, Path source, Path target) {
-    if (!Files.isRegularFile(file)) {
-      return Previous.unavailable("no index yet");
-    }
-    MVStore store = null;
-    try {
-      store = new MVStore.Builder().fileName(file.toString()).readOnly().cacheSize(8).open();
-      MVMap<String, String> meta = store.openMap("meta");
-      if (!VERSION.equals(meta.get("version"))) {
-        store.close();
-        return Previous.unavailable("index of another version (" + meta.get("version") + ")");
-      }
-      if (!pairKey(source, target).equals(meta.get("pair"))) {
-        store.close();
-        return Previous.unavailable("index of another source and destination");
-      }
-      long recordedAt = Long.parseLong(meta.get("recordedAt"));
-      return new Previous(store, recordedAt);
-    } catch (RuntimeException e) {
-      if (store != null) {
-        try {
-          store.close();
-        } catch (RuntimeException ignored) {
-          // already damaged
-        }
-      }
-      return Previous.unavailable("index unreadable (" + e.getClass().getSimpleName() + "): it is rebuilt");
-    }
+  /** An index that reads nothing and keeps nothing: for a plain copy or a dry run without one. */
+  public static MirrorIndex none(String reason) {
+    return new MirrorIndex(null, false, reason, null, null, 0);
   }
 
-  /** Starts the index this run writes; it replaces the previous one at {@link Next#commit()}. */
-  public static Next createNext(Path file, Path source, Path target, long recordedAt) throws IOException {
+  /**
+   * Opens the pair's index for this run, which started at {@code recordedNanos}. With
+   * {@code readOnly} (a dry run) nothing will be written.
+   */
+  public static MirrorIndex open(Path file, Path source, Path target, long recordedNanos, boolean readOnly)
+      throws IOException {
+    String reason = "no index yet";
+    if (Files.isRegularFile(file)) {
+      MVStore store = null;
+      try {
+        MVStore.Builder builder = new MVStore.Builder().fileName(file.toString()).cacheSize(16);
+        store = (readOnly ? builder.readOnly() : builder.autoCommitDisabled()).open();
+        MVMap<String, String> meta = store.openMap("meta");
+        if (!VERSION.equals(meta.get("version"))) {
+          reason = "index of another version (" + meta.get("version") + ")";
+        } else if (!pairKey(source, target).equals(meta.get("pair"))) {
+          reason = "index of another source and destination";
+        } else {
+          return new MirrorIndex(store, true, null, null, file, recordedNanos);
+        }
+      } catch (RuntimeException e) {
+        reason = "index unreadable (" + e.getClass().getSimpleName() + ")";
+      }
+      closeQuietly(store);
+    }
+    if (readOnly) {
+      return none(reason);
+    }
     Files.createDirectories(file.getParent());
     Path temp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     Files.deleteIfExists(temp);
-    MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(8).open();
+    MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(16).open();
     MVMap<String, String> meta = store.openMap("meta");
     meta.put("version", VERSION);
     meta.put("pair", pairKey(source, target));
-    meta.put("recordedAt", Long.toString(recordedAt));
-    return new Next(store, temp, file);
+    return new MirrorIndex(store, false, reason, temp, file, recordedNanos);
   }
 
-  /** The previous run's index, read through a bounded cache. */
-  public static final class Previous implements AutoCloseable {
-    private final MVStore store;
-    private final MVMap<String, byte[]> entries;
-    private final MVMap<String, String> ids;
-    private final long recordedAt;
-    private final String unavailableReason;
-    private final LoadingCache<String, Optional<IndexRecord>> cache;
-
-    private Previous(MVStore store, long recordedAt) {
-      this.store = store;
-      this.entries = store.openMap("entries");
-      this.ids = store.openMap("ids");
-      this.recordedAt = recordedAt;
-      this.unavailableReason = null;
-      this.cache = Caffeine.newBuilder().maximumSize(65_536).build(this::load);
-    }
-
-    private Previous(String reason) {
-      this.store = null;
-      this.entries = null;
-      this.ids = null;
-      this.recordedAt = 0;
-      this.unavailableReason = reason;
-      this.cache = null;
-    }
-
-    public static Previous unavailable(String reason) {
-      return new Previous(reason);
-    }
-
-    /** Whether there is a previous index to use. */
-    public boolean isAvailable() {
-      return store != null;
-    }
-
-    /** Why there is none, when there is none. */
-    public String unavailableReason() {
-      return unavailableReason;
-    }
-
-    private Optional<IndexRecord> load(String path) {
-      byte[] raw = entries.get(path);
-      if (raw == null) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.of(IndexRecord.decode(raw));
-      } catch (IOException e) {
-        return Optional.empty(); // a damaged record costs a direct comparison, nothing more
-      }
-    }
-
-    /** The record of a relative path ('/' separators), if the previous run saw it. */
-    public Optional<IndexRecord> get(String path) {
-      if (store == null) {
-        return Optional.empty();
-      }
-      try {
-        return cache.get(path);
-      } catch (RuntimeException e) {
-        return Optional.empty();
-      }
-    }
-
-    /** Where the previous run saw this file object (one of its names, for a group). */
-    public Optional<String> pathOf(FileId id) {
-      if (store == null) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.ofNullable(ids.get(id.toString()));
-      } catch (RuntimeException e) {
-        return Optional.empty();
-      }
-    }
-
-    /** Whether a record may prove its file unchanged: its time is safely older than the record. */
-    public boolean trusted(IndexRecord record) {
-      return record.modifiedNanos() < recordedAt - RACY_WINDOW_NANOS
-          && record.changedNanos() < recordedAt - RACY_WINDOW_NANOS;
-    }
-
-    @Override
-    public void close() {
-      if (store != null) {
-        try {
-          store.close();
-        } catch (RuntimeException ignored) {
-          // read-only: nothing to lose
-        }
-      }
-    }
-  }
-
-  /** The index being written by this run. */
-  public static final class Next implements AutoCloseable {
-    private final MVStore store;
-    private final MVMap<String, byte[]> entries;
-    private final MVMap<String, String> ids;
-    private final Path temp;
-    private final Path file;
-    private boolean done;
-
-    private Next(MVStore store, Path temp, Path file) {
-      this.store = store;
-      this.entries = store.openMap("entries");
-      this.ids = store.openMap("ids");
-      this.temp = temp;
-      this.file = file;
-    }
-
-    /** Records what this run saw and wrote for a path; safe from any thread. */
-    public void put(String path, IndexRecord record) {
-      entries.put(path, record.encode());
-      ids.put(record.sourceId().toString(), path);
-    }
-
-    /** Makes this index the pair's index, atomically. */
-    public synchronized void commit() throws IOException {
-      if (done) {
-        return;
-      }
-      done = true;
-      try {
-        store.close();
-      } catch (RuntimeException e) {
-        Files.deleteIfExists(temp);
-        throw new IOException("cannot write the index " + temp + ": " + e.getMessage(), e);
-      }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** Drops this index; the previous one stays. */
-    @Override
-    public synchronized void close() {
-      if (done) {
-        return;
-      }
-      done = true;
+  private static void closeQuietly(MVStore store) {
+    if (store != null) {
       try {
         store.closeImmediately();
       } catch (RuntimeException ignored) {
-        // being thrown away
+        // already damaged or read-only
       }
+    }
+  }
+
+  /** Whether the previous run's records are there to use. */
+  public boolean isPreviousAvailable() {
+    return previousAvailable;
+  }
+
+  /** Why the previous run's records are not there, when they are not. */
+  public String unavailableReason() {
+    return unavailableReason;
+  }
+
+  /** When this run started; its records carry it. */
+  public long recordedNanos() {
+    return recordedNanos;
+  }
+
+  /**
+   * The previous record of a relative path ('/' separators). Read straight from the store: each
+   * path is read once a run, so a cache in front would only cost (measured: 2x the lookup time).
+   */
+  public Optional<IndexRecord> get(String path) {
+    if (!previousAvailable) {
+      return Optional.empty();
+    }
+    try {
+      byte[] raw = entries.get(path);
+      return raw == null ? Optional.empty() : Optional.of(IndexRecord.decode(raw));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // a damaged record costs a direct comparison, nothing more
+    }
+  }
+
+  /** Where the previous run saw this file object (one of its names, for a group). */
+  public Optional<String> pathOf(FileId id) {
+    if (!previousAvailable) {
+      return Optional.empty();
+    }
+    try {
+      return pathsById.get(id);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether a record may prove its file unchanged: its times are safely older than the record. */
+  public static boolean trusted(IndexRecord record) {
+    long limit = record.recordedNanos() - RACY_WINDOW_NANOS;
+    return record.modifiedNanos() < limit && record.changedNanos() < limit;
+  }
+
+  /** Records what this run saw and wrote for a path; safe from any thread. */
+  public void put(String path, IndexRecord record) {
+    if (store == null || store.isReadOnly()) {
+      return;
+    }
+    entries.put(path, record.encode());
+    String id = record.sourceId().toString();
+    ids.put(id, path);
+    pathsById.invalidate(record.sourceId());
+  }
+
+  /** Forgets a path and everything below it (deleted at the destination). */
+  public void remove(String path) {
+    if (store == null || store.isReadOnly()) {
+      return;
+    }
+    entries.remove(path);
+    String prefix = path + "/";
+    Iterator<String> keys = entries.keyIterator(prefix);
+    while (keys.hasNext()) {
+      String key = keys.next();
+      if (!key.startsWith(prefix)) {
+        break;
+      }
+      entries.remove(key);
+    }
+  }
+
+  /** Makes this run's records the pair's index, atomically. */
+  public synchronized void commit() throws IOException {
+    if (done || store == null || store.isReadOnly()) {
+      return;
+    }
+    done = true;
+    try {
+      store.commit();
+      store.close();
+    } catch (RuntimeException e) {
+      closeQuietly(store);
+      if (temp != null) {
+        Files.deleteIfExists(temp);
+      }
+      throw new IOException("cannot write the index " + (temp != null ? temp : file) + ": " + e.getMessage(), e);
+    }
+    if (temp != null) {
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** Releases the index; what was not committed is dropped, and the previous index stays. */
+  @Override
+  public synchronized void close() {
+    if (done || store == null) {
+      return;
+    }
+    done = true;
+    if (!store.isReadOnly() && temp == null) {
+      try {
+        store.rollback();
+      } catch (RuntimeException ignored) {
+        // closing without commit drops the changes anyway
+      }
+    }
+    closeQuietly(store);
+    if (temp != null) {
       try {
         Files.deleteIfExists(temp);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      } catch (IOException ignored) {
+        // a leftover temporary index is replaced by the next run's
       }
     }
   }
