@@ -52,6 +52,36 @@ class KillAndRerunTest {
         interrupted + " of " + killPoints + " kills interrupted a copy");
   }
 
+  @org.junit.jupiter.api.Test
+  void mirrorKilledAtRandomPointsKeepsAUsableIndexAndConverges() throws Exception {
+    Path src = makeTree(base.resolve("src"));
+    Path dst = base.resolve("dst");
+    Path index = base.resolve("index");
+    Random random = new Random(11);
+    List<String> mirror = Privileged.javaCommand("mirror", "--delete", "--index-dir", index.toString(),
+        src.toString(), dst.toString());
+    int killPoints = 4;
+    for (int attempt = 0; attempt < killPoints; attempt++) {
+      // change the source a little each time, then kill the mirror somewhere in its run
+      java.nio.file.Files.writeString(src.resolve("d" + attempt + "/sub" + attempt + "/f1"), "changed " + attempt);
+      java.nio.file.Files.deleteIfExists(src.resolve("d" + (attempt + 10) + "/sub" + attempt + "/f2"));
+      Process p = new ProcessBuilder(mirror).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Thread.sleep(250 + random.nextInt(1200));
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+      Process again = new ProcessBuilder(mirror).redirectErrorStream(true).start();
+      String out = new String(again.getInputStream().readAllBytes());
+      again.waitFor(120, TimeUnit.SECONDS);
+      assertEquals(0, again.exitValue(), out);
+      org.junit.jupiter.api.Assertions.assertFalse(out.contains("unreadable"),
+          "a killed run must leave the index usable: " + out);
+      Trees.assertIdentical(src, dst);
+      Trees.assertSamePartition(src, dst);
+      assertEquals(List.of(), Trees.temporaryFiles(dst));
+    }
+  }
+
   private static Path makeTree(Path root) throws IOException {
     Random random = new Random(7);
     byte[] block = new byte[1 << 20];
