@@ -106,11 +106,17 @@ public final class CopyEngine {
   private MirrorState openMirror(Path source, Path target) throws IOException {
     MirrorOptions m = options.mirror();
     if (m.indexDirectory() == null) {
-      return new MirrorState(m, MirrorIndex.none(null));
+      // without an index nothing says the last run finished: look for its leftovers everywhere
+      return new MirrorState(m, MirrorIndex.none(null), true);
+    }
+    Path file = MirrorIndex.location(m.indexDirectory(), source, target);
+    boolean unfinished = MirrorIndex.lastRunUnfinished(file) || !Files.isRegularFile(file);
+    if (!options.dryRun()) {
+      MirrorIndex.markRunning(file);
     }
     java.time.Instant now = java.time.Instant.now();
-    return new MirrorState(m, MirrorIndex.open(MirrorIndex.location(m.indexDirectory(), source, target),
-        source, target, now.getEpochSecond() * 1_000_000_000L + now.getNano(), options.dryRun()));
+    return new MirrorState(m, MirrorIndex.open(file, source, target,
+        now.getEpochSecond() * 1_000_000_000L + now.getNano(), options.dryRun()), unfinished);
   }
 
   private static void checkNotInside(Path source, Path target) throws IOException {
@@ -223,7 +229,9 @@ public final class CopyEngine {
           } catch (IOException e) {
             problem(entry, "cannot make the destination writable", e);
           }
-          removeLeftovers(targetRoot);
+          if (mirror.mayHoldLeftovers()) {
+            removeLeftovers(targetRoot);
+          }
         }
         return new Directory(entry, targetRoot, createdRoot, mirror.deletes());
       }
@@ -249,7 +257,9 @@ public final class CopyEngine {
           case KEEP_DIRECTORY -> {
             if (!options.dryRun()) {
               makeWritable(target);
-              removeLeftovers(target);
+              if (mirror.mayHoldLeftovers()) {
+                removeLeftovers(target);
+              }
             }
           }
           default -> throw new IllegalStateException("unexpected " + action);

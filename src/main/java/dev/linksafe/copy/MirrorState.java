@@ -41,9 +41,21 @@ final class MirrorState {
   /** Destination directories whose times a late rename or deletion changed after they were set. */
   private final Set<String> touchedDirectories = ConcurrentHashMap.newKeySet();
 
-  MirrorState(MirrorOptions options, MirrorIndex index) {
+  private final boolean mayHoldLeftovers;
+
+  /**
+   * @param mayHoldLeftovers whether the destination may hold temporary files of an unfinished
+   *     run, to be looked for in every directory the run enters
+   */
+  MirrorState(MirrorOptions options, MirrorIndex index, boolean mayHoldLeftovers) {
     this.options = options;
     this.index = index;
+    this.mayHoldLeftovers = mayHoldLeftovers;
+  }
+
+  /** Whether directories that exist must be searched for leftover temporary files. */
+  boolean mayHoldLeftovers() {
+    return mayHoldLeftovers;
   }
 
   /** What to tell the user about the index, or null when there is nothing to say. */

@@ -15,6 +15,8 @@ import java.util.Iterator;
 import java.util.Optional;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.type.ByteArrayDataType;
+import org.h2.mvstore.type.StringDataType;
 
 /**
  * The index of one (source, destination) pair, an H2 MVStore file in the user's cache
@@ -28,7 +30,7 @@ import org.h2.mvstore.MVStore;
  * place at the end. Unchanged names cost a read and no write.
  */
 public final class MirrorIndex implements AutoCloseable {
-  static final String VERSION = "linksafe-index-2";
+  static final String VERSION = "linksafe-index-3";
   /**
    * Times within this span of the moment a record was taken cannot prove a file unchanged: a
    * write in the same clock tick leaves the time as it was (git's "racy clean" problem). Two
@@ -51,8 +53,11 @@ public final class MirrorIndex implements AutoCloseable {
   private MirrorIndex(MVStore store, boolean previousAvailable, String unavailableReason, Path temp,
       Path file, long recordedNanos) {
     this.store = store;
-    this.entries = store == null ? null : store.openMap("entries");
-    this.ids = store == null ? null : store.openMap("ids");
+    // typed maps: strings and byte arrays stored as such, not through Java's generic serialization
+    this.entries = store == null ? null : store.openMap("entries",
+        new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+    this.ids = store == null ? null : store.openMap("ids",
+        new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE));
     this.pathsById = Caffeine.newBuilder().maximumSize(16_384)
         .build(id -> Optional.ofNullable(ids == null ? null : ids.get(id.toString())));
     this.previousAvailable = previousAvailable;
@@ -135,6 +140,25 @@ public final class MirrorIndex implements AutoCloseable {
         // already damaged or read-only
       }
     }
+  }
+
+  /**
+   * Whether the last run on this pair did not finish (it was killed, or failed), so that the
+   * destination may hold its temporary files. Known from a marker that a run leaves beside the
+   * index while it works.
+   */
+  public static boolean lastRunUnfinished(Path file) {
+    return Files.exists(runningMarker(file));
+  }
+
+  /** Marks a run on this pair as under way; {@link #commit()} removes the mark. */
+  public static void markRunning(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(runningMarker(file), Long.toString(ProcessHandle.current().pid()));
+  }
+
+  static Path runningMarker(Path file) {
+    return file.resolveSibling(file.getFileName() + ".running");
   }
 
   /** Whether the previous run's records are there to use. */
@@ -233,6 +257,7 @@ public final class MirrorIndex implements AutoCloseable {
     if (temp != null) {
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
+    Files.deleteIfExists(runningMarker(file));
   }
 
   /** Releases the index; what was not committed is dropped, and the previous index stays. */
