@@ -35,6 +35,9 @@ import picocli.CommandLine.Spec;
         + "link that stands in DST.", ""},
     footer = ExitCodes.HELP_FOOTER)
 class CopyCommand implements Callable<Integer> {
+  /** Notes (partial groups, kept outer junctions) are many on some trees: a screenful is shown. */
+  private static final int NOTES_SHOWN = 20;
+
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
@@ -203,7 +206,12 @@ class CopyCommand implements Callable<Integer> {
 
   private void printText(PrintWriter out, CopyReport r) {
     PrintWriter err = spec.commandLine().getErr();
+    int shown = 0;
     for (Problem note : r.notes()) {
+      if (shown++ == NOTES_SHOWN) {
+        err.printf("linksafe: note: ... and %,d more notes (all of them with --json)%n", r.notes().size() - NOTES_SHOWN);
+        break;
+      }
       err.printf("linksafe: note: %s%n", note);
     }
     for (Problem p : r.problems()) {

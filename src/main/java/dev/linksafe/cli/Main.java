@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = {"Backs up, copies and verifies trees while keeping hard links, symlinks and "
         + "NTFS junctions intact.", ""},
-    subcommands = {ScanCommand.class, CopyCommand.class, MirrorCommand.class, VerifyCommand.class, DemoCommand.class,
+    subcommands = {ScanCommand.class, CopyCommand.class, MirrorCommand.class, SnapshotCommand.class,
+        SnapshotsCommand.class, PruneCommand.class, RestoreCommand.class, VerifyCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class},
     footer = ExitCodes.HELP_FOOTER)
 public final class Main implements Runnable {

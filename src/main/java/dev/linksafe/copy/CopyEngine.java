@@ -185,6 +185,8 @@ public final class CopyEngine {
     final boolean shortNames;
     final LongAdder specials = new LongAdder();
     final LongAdder unchanged = new LongAdder();
+    final LongAdder linkedToPrevious = new LongAdder();
+    final dev.linksafe.scan.FileIdSet reusedFromPrevious = new dev.linksafe.scan.FileIdSet();
     final LongAdder updatedMetadata = new LongAdder();
     final LongAdder replaced = new LongAdder();
     final LongAdder separate = new LongAdder();
@@ -619,6 +621,9 @@ public final class CopyEngine {
       }
       switch (kind) {
         case COPY_FILE, REPLACE_FILE -> {
+          if (kind == Action.Kind.COPY_FILE && options.mirror().linkDest() != null && reuseFromPrevious(entry, target)) {
+            return 0;
+          }
           files.increment();
           if (options.dryRun()) {
             bytes.add(entry.status().size());
@@ -673,6 +678,42 @@ public final class CopyEngine {
           return 0;
         }
         default -> throw new IllegalStateException("unexpected " + action);
+      }
+    }
+
+    /**
+     * Links a new name to the previous snapshot's file when that file is the same (size, time,
+     * mode, owner), instead of copying it. A previous file is taken by one source file only, so
+     * that names the source does not link are not linked in the snapshot either.
+     */
+    private boolean reuseFromPrevious(Entry entry, Path target) {
+      Path previous = options.mirror().linkDest().resolve(TreeWalker.display(entry.relative()));
+      FileStatus p;
+      try {
+        p = dst.stat(previous);
+      } catch (IOException e) {
+        return false;
+      }
+      FileStatus s = entry.status();
+      boolean same = p.kind() == EntryKind.REGULAR_FILE && p.size() == s.size()
+          && p.modifiedNanos() == s.modifiedNanos() && p.mode() == s.mode()
+          && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid());
+      if (!same || !reusedFromPrevious.add(p.id())) {
+        return false;
+      }
+      if (options.dryRun()) {
+        linkedToPrevious.increment();
+        return true;
+      }
+      try {
+        dst.createHardLink(target, previous);
+        linkedToPrevious.increment();
+        return true;
+      } catch (IOException e) {
+        // past the link limit (ext4: 65,000), or another volume: this snapshot gets its own copy
+        notes.add(new Problem(display(entry), "not linked to the previous snapshot ("
+            + reason(e) + "): copied afresh"));
+        return false;
       }
     }
 
@@ -818,7 +859,7 @@ public final class CopyEngine {
       return new CopyReport(options.dryRun(), entries.sum(), directories.sum(), files.sum(),
           bytes.sum(), links.sum(), symlinks.sum(), reparsePoints.sum(), retargeted.sum(), specials.sum(),
           unchanged.sum(), updatedMetadata.sum(), replaced.sum(),
-          separate.sum(), mirror.renamed.sum(), mirror.deleted.sum(), partial[0], sortedProblems,
+          separate.sum(), mirror.renamed.sum(), mirror.deleted.sum(), linkedToPrevious.sum(), partial[0], sortedProblems,
           sortedNotes);
     }
   }

@@ -28,6 +28,7 @@ public record CopyReport(
     long separateCopies,
     long renamed,
     long deleted,
+    long linkedToPrevious,
     long partialHardLinkGroups,
     List<Problem> problems,
     List<Problem> notes) {
@@ -59,6 +60,7 @@ public record CopyReport(
     m.put("separateCopies", separateCopies);
     m.put("renamed", renamed);
     m.put("deleted", deleted);
+    m.put("linkedToPrevious", linkedToPrevious);
     m.put("partialHardLinkGroups", partialHardLinkGroups);
     m.put("errors", errors());
     return m;

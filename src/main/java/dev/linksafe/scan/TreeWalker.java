@@ -73,7 +73,7 @@ public final class TreeWalker {
     final Path root;
     final TreeVisitor<D> visitor;
     final SymlinkClassifier classifier;
-    final DirectoryIdSet directories = new DirectoryIdSet();
+    final FileIdSet directories = new FileIdSet();
 
     Walk(Path root, TreeVisitor<D> visitor, SymlinkClassifier classifier) {
       this.root = root;

@@ -175,4 +175,25 @@ class CliTest {
     assertEquals(1, ((Number) JSON.std.mapFrom(second.out).get("deleted")).intValue());
     assertEquals(0, run("verify", tree.toString(), copy.toString()).code);
   }
+
+  @Test
+  void snapshotsCanBeTakenListedPrunedAndRestored() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path repo = base.resolve("repo");
+    assertEquals(0, run("snapshot", tree.toString(), repo.toString()).code);
+    Thread.sleep(1100);
+    Files.writeString(tree.resolve("empty.txt"), "second");
+    Result second = run("snapshot", "--json", tree.toString(), repo.toString());
+    assertEquals(0, second.code, second.err);
+    assertTrue(((Number) JSON.std.mapFrom(second.out).get("filesLinked")).intValue() >= 3, second.out);
+    Result list = run("snapshots", "--json", repo.toString());
+    assertEquals(2, ((List<?>) JSON.std.mapFrom(list.out).get("snapshots")).size(), list.out);
+    assertEquals(2, run("prune", repo.toString()).code, "a prune that keeps nothing is refused");
+    Result pruned = run("prune", "--keep-last", "1", repo.toString());
+    assertEquals(0, pruned.code, pruned.err);
+    Path restored = base.resolve("restored");
+    Result restore = run("restore", repo.toString(), restored.toString());
+    assertEquals(0, restore.code, restore.err);
+    assertEquals(0, run("verify", "--content", tree.toString(), restored.toString()).code);
+  }
 }

@@ -3,16 +3,17 @@ package dev.linksafe.scan;
 import dev.linksafe.model.FileId;
 
 /**
- * The set of directory identities already visited, held in one primitive array (open addressing,
- * two longs a slot) so that a tree of millions of directories costs no object per directory.
+ * A set of file identities held in primitive arrays (open addressing, two longs a slot), so that
+ * millions of them cost no object each: the directories a walk visited, or the inodes a snapshot
+ * reused.
  */
-final class DirectoryIdSet {
+public final class FileIdSet {
   private long[] slots = new long[2 * 1024];
   private boolean[] used = new boolean[1024];
   private int size;
 
   /** Adds the id; returns false when it was already present. */
-  synchronized boolean add(FileId id) {
+  public synchronized boolean add(FileId id) {
     if (size * 2 >= used.length) {
       grow();
     }

@@ -1,0 +1,52 @@
+package dev.linksafe.cli;
+
+import dev.linksafe.snapshot.SnapshotRepository;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+@Command(name = "restore", mixinStandardHelpOptions = true,
+    description = {"Restores a snapshot to DST with the guarantees of 'copy'. SNAPSHOT is "
+        + "REPO/<name>, or REPO alone for the latest. Options after DST are those of 'copy'."},
+    footer = ExitCodes.HELP_FOOTER)
+final class RestoreCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "REPO[/SNAPSHOT]", description = "The repository, or one snapshot in it.")
+  Path from;
+
+  @Parameters(index = "1", paramLabel = "DST", description = "Where to restore to.")
+  Path target;
+
+  @Unmatched
+  List<String> copyOptions = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    Arguments.existingDirectory(from, "REPO[/SNAPSHOT]");
+    Path snapshot;
+    if (Files.isDirectory(from.resolve(".linksafe"))) {
+      snapshot = new SnapshotRepository(from).resolve(null);
+    } else if (from.getParent() != null && Files.isDirectory(from.getParent().resolve(".linksafe"))) {
+      snapshot = new SnapshotRepository(from.getParent()).resolve(from.getFileName().toString());
+    } else {
+      throw new UsageException("not a snapshot repository, nor a snapshot in one: " + from);
+    }
+    List<String> args = new ArrayList<>(List.of(snapshot.toString(), target.toString()));
+    args.addAll(copyOptions);
+    CommandLine copy = new CommandLine(new CopyCommand());
+    copy.setOut(spec.commandLine().getOut());
+    copy.setErr(spec.commandLine().getErr());
+    copy.setExecutionExceptionHandler(spec.commandLine().getExecutionExceptionHandler());
+    copy.setDefaultValueProvider(spec.commandLine().getDefaultValueProvider());
+    return copy.execute(args.toArray(String[]::new));
+  }
+}

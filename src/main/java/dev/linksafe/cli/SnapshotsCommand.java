@@ -1,0 +1,45 @@
+package dev.linksafe.cli;
+
+import dev.linksafe.snapshot.SnapshotInfo;
+import dev.linksafe.snapshot.SnapshotRepository;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "snapshots", mixinStandardHelpOptions = true,
+    description = {"Lists the snapshots in REPO with their time, files and bytes added, from their "
+        + "manifests (the trees are not walked)."},
+    footer = ExitCodes.HELP_FOOTER)
+final class SnapshotsCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "REPO", description = "The snapshot repository.")
+  Path repository;
+
+  @Option(names = "--json", description = "Print the list as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Arguments.existingDirectory(repository, "REPO");
+    List<SnapshotInfo> list = new SnapshotRepository(repository).list();
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      Output.json(out, Map.of("snapshots", list.stream().map(SnapshotInfo::toMap).toList()));
+    } else {
+      out.printf("%-24s %12s %12s %12s%n", "snapshot", "files", "copied", "bytes added");
+      for (SnapshotInfo s : list) {
+        out.printf("%-24s %,12d %,12d %12s%n", s.name(), s.files(), s.filesCopied(),
+            s.bytesAdded() < 0 ? "?" : Output.bytes(s.bytesAdded()));
+      }
+    }
+    return ExitCodes.OK;
+  }
+}

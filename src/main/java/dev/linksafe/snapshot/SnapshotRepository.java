@@ -1,0 +1,241 @@
+package dev.linksafe.snapshot;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import dev.linksafe.copy.ActionListener;
+import dev.linksafe.copy.CopyEngine;
+import dev.linksafe.copy.CopyOptions;
+import dev.linksafe.copy.CopyReport;
+import dev.linksafe.copy.MirrorOptions;
+import dev.linksafe.model.ProgressListener;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A repository of snapshots: {@code REPO/<UTC time>/} complete trees, {@code REPO/latest}
+ * pointing at the newest, and a small manifest per snapshot in {@code REPO/.linksafe/}. A
+ * snapshot is built as {@code REPO/<time>.in-progress/} and renamed to its final name only when
+ * complete; an interrupted one is resumed by the next run.
+ */
+public final class SnapshotRepository {
+  static final DateTimeFormatter NAME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  static final Pattern SNAPSHOT_NAME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{6}Z(-\\d+)?");
+  static final String IN_PROGRESS = ".in-progress";
+  static final String LATEST = "latest";
+
+  private final Path repository;
+
+  public SnapshotRepository(Path repository) {
+    this.repository = repository;
+  }
+
+  /** What a snapshot run made. */
+  public record Created(SnapshotInfo info, CopyReport report, Path path, boolean resumed) {}
+
+  /** What pruning kept and removed. */
+  public record Pruned(List<String> kept, List<String> removed) {}
+
+  /**
+   * Takes a snapshot of {@code source} at time {@code now}: files unchanged since the previous
+   * snapshot are hard links to it, the rest are copied, and the snapshot appears under its
+   * final name only when complete.
+   */
+  public Created create(Path source, CopyOptions options, Instant now, ProgressListener progress)
+      throws IOException {
+    Files.createDirectories(manifests());
+    List<String> names = names();
+    String previous = names.isEmpty() ? null : names.get(names.size() - 1);
+    String name = NAME.format(now);
+    for (int n = 2; names.contains(name) || (previous != null && name.compareTo(previous) <= 0); n++) {
+      name = NAME.format(now) + "-" + n;
+    }
+    Path work = repository.resolve(name + IN_PROGRESS);
+    boolean resumed = resumeInterrupted(work);
+    MirrorOptions linking = new MirrorOptions(null, false, false,
+        previous == null ? null : repository.resolve(previous).toRealPath());
+    CopyReport report = new CopyEngine(options.withMirror(linking), ActionListener.NONE, progress)
+        .copy(source, work);
+    SnapshotInfo info = new SnapshotInfo(name, source.toRealPath().toString(), now,
+        report.filesCopied() + report.linkedToPrevious() + report.hardLinks() + report.unchanged(),
+        report.filesCopied(), report.linkedToPrevious(), report.bytesCopied(), report.errors());
+    if (options.dryRun()) {
+      return new Created(info, report, work, resumed);
+    }
+    writeManifest(info);
+    Path done = repository.resolve(name);
+    Files.move(work, done, StandardCopyOption.ATOMIC_MOVE);
+    pointLatestAt(name);
+    return new Created(info, report, done, resumed);
+  }
+
+  /**
+   * Takes over what an interrupted run left: the newest in-progress snapshot becomes this run's
+   * (the copy then finishes it), older ones are removed.
+   */
+  private boolean resumeInterrupted(Path work) throws IOException {
+    List<Path> leftovers = new ArrayList<>();
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(repository, "*" + IN_PROGRESS)) {
+      children.forEach(leftovers::add);
+    }
+    leftovers.sort(null);
+    boolean resumed = false;
+    for (int i = 0; i < leftovers.size(); i++) {
+      Path p = leftovers.get(i);
+      if (i == leftovers.size() - 1 && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        if (!p.equals(work)) {
+          Files.move(p, work, StandardCopyOption.ATOMIC_MOVE);
+        }
+        resumed = true;
+      } else {
+        deleteTree(p);
+      }
+    }
+    return resumed;
+  }
+
+  /** The complete snapshots, oldest first. */
+  public List<String> names() throws IOException {
+    List<String> names = new ArrayList<>();
+    if (!Files.isDirectory(repository)) {
+      return names;
+    }
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(repository)) {
+      for (Path p : children) {
+        String n = p.getFileName().toString();
+        if (SNAPSHOT_NAME.matcher(n).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          names.add(n);
+        }
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /** The complete snapshots with their manifests, oldest first. */
+  public List<SnapshotInfo> list() throws IOException {
+    List<SnapshotInfo> result = new ArrayList<>();
+    for (String n : names()) {
+      result.add(readManifest(n).orElse(new SnapshotInfo(n, "", timeOf(n), -1, -1, -1, -1, -1)));
+    }
+    return result;
+  }
+
+  /** A snapshot by name, or the latest when {@code name} is null. */
+  public Path resolve(String name) throws IOException {
+    List<String> names = names();
+    if (names.isEmpty()) {
+      throw new NoSuchFileException(repository.toString(), null, "no snapshot in this repository");
+    }
+    if (name == null) {
+      return repository.resolve(names.get(names.size() - 1));
+    }
+    if (!names.contains(name)) {
+      throw new NoSuchFileException(repository.resolve(name).toString(), null, "no such snapshot");
+    }
+    return repository.resolve(name);
+  }
+
+  /** Removes the snapshots the policy does not keep; never an in-progress one. */
+  public Pruned prune(RetentionPolicy policy, boolean dryRun) throws IOException {
+    List<String> names = names();
+    List<Instant> times = names.stream().map(SnapshotRepository::timeOf).toList();
+    Set<Instant> keep = policy.keep(times);
+    List<String> kept = new ArrayList<>();
+    List<String> removed = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      (keep.contains(times.get(i)) ? kept : removed).add(names.get(i));
+    }
+    if (!dryRun) {
+      for (String n : removed) {
+        // deleting names never harms another snapshot: shared inodes live while any name remains
+        deleteTree(repository.resolve(n));
+        Files.deleteIfExists(manifests().resolve(n + ".json"));
+      }
+      if (!kept.isEmpty()) {
+        pointLatestAt(kept.get(kept.size() - 1));
+      }
+    }
+    return new Pruned(kept, removed);
+  }
+
+  static Instant timeOf(String name) {
+    String base = name.contains("Z-") ? name.substring(0, name.indexOf("Z-") + 1) : name;
+    Instant t = Instant.from(NAME.parse(base));
+    int dash = name.indexOf("Z-");
+    // same-second snapshots keep their order
+    return dash < 0 ? t : t.plusNanos(Long.parseLong(name.substring(dash + 2)));
+  }
+
+  private Path manifests() {
+    return repository.resolve(".linksafe").resolve("manifests");
+  }
+
+  private void writeManifest(SnapshotInfo info) throws IOException {
+    Path file = manifests().resolve(info.name() + ".json");
+    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(temp, JSON.std.asString(info.toMap()), StandardCharsets.UTF_8);
+    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private Optional<SnapshotInfo> readManifest(String name) {
+    Path file = manifests().resolve(name + ".json");
+    try {
+      Map<String, Object> m = JSON.std.mapFrom(Files.readString(file, StandardCharsets.UTF_8));
+      return Optional.of(SnapshotInfo.fromMap(m));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // a lost manifest costs only its counts
+    }
+  }
+
+  private void pointLatestAt(String name) throws IOException {
+    Path temp = repository.resolve(LATEST + ".tmp");
+    Files.deleteIfExists(temp);
+    Files.createSymbolicLink(temp, Path.of(name));
+    Files.move(temp, repository.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Deletes a tree without following any link in it. */
+  static void deleteTree(Path root) throws IOException {
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        // a read-only directory (copied as such) must open up to lose its entries
+        dir.toFile().setWritable(true, true);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

@@ -1,0 +1,137 @@
+package dev.linksafe.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.copy.CopyEngine;
+import dev.linksafe.copy.CopyOptions;
+import dev.linksafe.demo.SampleTree;
+import dev.linksafe.model.ProgressListener;
+import dev.linksafe.testing.Privileged;
+import dev.linksafe.testing.Trees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Snapshots of a changing source, each verified against a copy of the source as it was. */
+class SnapshotRepositoryTest {
+  @TempDir Path base;
+
+  private static final Instant T0 = Instant.parse("2026-11-24T20:30:00Z");
+
+  private SnapshotRepository.Created snapshot(Path src, Path repo, int n) throws Exception {
+    return new SnapshotRepository(repo).create(src, CopyOptions.defaults(true),
+        T0.plus(Duration.ofHours(n)), ProgressListener.NONE);
+  }
+
+  private Path keep(Path src, int n) throws Exception {
+    Path copy = base.resolve("as-it-was-" + n);
+    new CopyEngine(CopyOptions.defaults(true)).copy(src, copy);
+    return copy;
+  }
+
+  @Test
+  void eachSnapshotIsTheSourceAsItWasAndSharesUnchangedFiles() throws Exception {
+    Path src = SampleTree.create(base);
+    Path repo = base.resolve("repo");
+    List<Path> expected = new ArrayList<>();
+    List<Path> snapshots = new ArrayList<>();
+
+    expected.add(keep(src, 0));
+    snapshots.add(snapshot(src, repo, 0).path());
+
+    Files.writeString(src.resolve("docs/report.txt"), "changed contents");
+    Files.writeString(src.resolve("new.txt"), "new");
+    expected.add(keep(src, 1));
+    SnapshotRepository.Created second = snapshot(src, repo, 1);
+    snapshots.add(second.path());
+    assertTrue(second.report().linkedToPrevious() >= 2, second.report().toString());
+
+    Files.delete(src.resolve("photos/a-copy.jpg"));
+    Files.createLink(src.resolve("photos/a-again.jpg"), src.resolve("photos/a.jpg"));
+    expected.add(keep(src, 2));
+    snapshots.add(snapshot(src, repo, 2).path());
+
+    for (int i = 0; i < snapshots.size(); i++) {
+      Trees.assertIdentical(expected.get(i), snapshots.get(i));
+      Trees.assertSamePartition(expected.get(i), snapshots.get(i));
+    }
+    // unchanged: one inode in every snapshot; changed: a new one
+    Object photo0 = Files.getAttribute(snapshots.get(0).resolve("photos/a.jpg"), "unix:ino");
+    assertEquals(photo0, Files.getAttribute(snapshots.get(1).resolve("photos/a-copy.jpg"), "unix:ino"));
+    Object shared0 = Files.getAttribute(snapshots.get(0).resolve("shared.bin"), "unix:ino");
+    assertEquals(shared0, Files.getAttribute(snapshots.get(2).resolve("shared.bin"), "unix:ino"));
+    assertEquals(3, Files.getAttribute(snapshots.get(2).resolve("shared.bin"), "unix:nlink"),
+        "one name in each of the three snapshots");
+    assertNotEquals(Files.getAttribute(snapshots.get(0).resolve("docs/report.txt"), "unix:ino"),
+        Files.getAttribute(snapshots.get(1).resolve("docs/report.txt"), "unix:ino"));
+    assertEquals(snapshots.get(2).getFileName(), Files.readSymbolicLink(repo.resolve("latest")));
+    assertEquals(3, new SnapshotRepository(repo).list().size());
+  }
+
+  @Test
+  void pruningKeepsSharedFilesAliveInTheOthers() throws Exception {
+    Path src = SampleTree.create(base);
+    Path repo = base.resolve("repo");
+    for (int n = 0; n < 4; n++) {
+      Files.writeString(src.resolve("counter.txt"), "run " + n);
+      snapshot(src, repo, n);
+    }
+    SnapshotRepository.Pruned pruned = new SnapshotRepository(repo).prune(new RetentionPolicy(1, 0, 0, 0, 0), false);
+    assertEquals(3, pruned.removed().size());
+    List<String> left = new SnapshotRepository(repo).names();
+    assertEquals(pruned.kept(), left);
+    Trees.assertIdentical(src, repo.resolve(left.get(0)));
+    assertEquals(left.get(0), Files.readSymbolicLink(repo.resolve("latest")).toString());
+  }
+
+  @Test
+  void anInterruptedSnapshotIsNeverListedAndIsResumed() throws Exception {
+    Path src = SampleTree.create(base);
+    Path repo = base.resolve("repo");
+    snapshot(src, repo, 0);
+    // what a killed run leaves: a partial tree under an in-progress name
+    Path partial = Files.createDirectories(repo.resolve("2026-11-24T213000Z.in-progress/docs"));
+    Files.writeString(partial.resolve("report.txt"), "half");
+    assertEquals(1, new SnapshotRepository(repo).names().size());
+    SnapshotRepository.Created resumed = snapshot(src, repo, 2);
+    assertTrue(resumed.resumed());
+    Trees.assertIdentical(src, resumed.path());
+    try (var children = Files.list(repo)) {
+      assertFalse(children.anyMatch(p -> p.getFileName().toString().endsWith(".in-progress")));
+    }
+  }
+
+  @Test
+  void snapshotKilledThenRerunIsCompleteAndAlone() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    byte[] block = new byte[256 * 1024];
+    new java.util.Random(3).nextBytes(block);
+    for (int i = 0; i < 300; i++) {
+      Path d = Files.createDirectories(src.resolve("d" + (i % 20)));
+      Files.write(d.resolve("f" + i), block);
+    }
+    Path repo = base.resolve("repo");
+    Process p = new ProcessBuilder(Privileged.javaCommand("snapshot", src.toString(), repo.toString()))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Thread.sleep(900);
+    p.destroyForcibly();
+    p.waitFor(30, TimeUnit.SECONDS);
+    Process again = new ProcessBuilder(Privileged.javaCommand("snapshot", src.toString(), repo.toString()))
+        .redirectErrorStream(true).start();
+    String out = new String(again.getInputStream().readAllBytes());
+    assertEquals(0, again.waitFor(), out);
+    List<String> names = new SnapshotRepository(repo).names();
+    assertTrue(names.size() == 1 || names.size() == 2, names.toString());
+    Trees.assertIdentical(src, repo.resolve(names.get(names.size() - 1)));
+    assertEquals(List.of(), Trees.temporaryFiles(repo));
+  }
+}
