@@ -649,6 +649,10 @@ public final class CopyEngine {
           return 0;
         }
         case CREATE_SYMLINK, REPLACE_SYMLINK -> {
+          if (kind == Action.Kind.CREATE_SYMLINK && options.mirror().linkDest() != null
+              && entry.symlink() != null && reuseFromPrevious(entry, target)) {
+            return 0;
+          }
           symlinks.increment();
           if (!options.dryRun()) {
             String linkTarget = entry.symlink() != null ? entry.symlink().target() : src.readSymlink(source(entry));
@@ -682,8 +686,8 @@ public final class CopyEngine {
     }
 
     /**
-     * Links a new name to the previous snapshot's file when that file is the same (size, time,
-     * mode, owner), instead of copying it. A previous file is taken by one source file only, so
+     * Links a new name to the previous snapshot's file or symlink when it is the same (size,
+     * time, mode, owner; a symlink's target), instead of copying it. A previous file is taken by one source file only, so
      * that names the source does not link are not linked in the snapshot either.
      */
     private boolean reuseFromPrevious(Entry entry, Path target) {
@@ -695,9 +699,16 @@ public final class CopyEngine {
         return false;
       }
       FileStatus s = entry.status();
-      boolean same = p.kind() == EntryKind.REGULAR_FILE && p.size() == s.size()
-          && p.modifiedNanos() == s.modifiedNanos() && p.mode() == s.mode()
+      boolean same = p.kind() == s.kind() && p.size() == s.size()
+          && p.modifiedNanos() == s.modifiedNanos()
+          && (s.kind() == EntryKind.SYMLINK || p.mode() == s.mode())
           && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid());
+      try {
+        // a symlink is shared only when it says the same thing (Linux links symlinks themselves)
+        same = same && (s.kind() != EntryKind.SYMLINK || dst.readSymlink(previous).equals(entry.symlink().target()));
+      } catch (IOException e) {
+        same = false;
+      }
       if (!same || !reusedFromPrevious.add(p.id())) {
         return false;
       }
