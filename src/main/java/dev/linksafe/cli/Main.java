@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     description = {"Backs up, copies and verifies trees while keeping hard links, symlinks and "
         + "NTFS junctions intact.", ""},
     subcommands = {ScanCommand.class, CopyCommand.class, MirrorCommand.class, SnapshotCommand.class,
-        SnapshotsCommand.class, PruneCommand.class, RestoreCommand.class, VerifyCommand.class, DemoCommand.class,
+        SnapshotsCommand.class, PruneCommand.class, RestoreCommand.class, ArchiveCommand.class,
+        ExtractCommand.class, VerifyCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class},
     footer = ExitCodes.HELP_FOOTER)
 public final class Main implements Runnable {

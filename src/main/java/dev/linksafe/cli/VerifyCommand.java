@@ -33,11 +33,19 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the report as JSON.")
   boolean json;
 
+  @Option(names = "--modify-window", paramLabel = "SECONDS",
+      description = "Count modification times this far apart as equal (e.g. 0.0000001 for a "
+          + "copy through a format or volume that keeps 100 ns; 2 for FAT). Default: exact.")
+  java.math.BigDecimal modifyWindow = java.math.BigDecimal.ZERO;
+
   @Override
   public Integer call() throws Exception {
     Arguments.existingDirectory(a, "A");
     Arguments.existingDirectory(b, "B");
-    VerifyReport report = new TreeComparator(content).compare(a, b);
+    if (modifyWindow.signum() < 0) {
+      throw new UsageException("--modify-window cannot be negative");
+    }
+    VerifyReport report = new TreeComparator(content, modifyWindow.movePointRight(9).longValue()).compare(a, b);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       Output.json(out, report.toMap());

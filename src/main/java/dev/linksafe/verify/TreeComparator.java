@@ -31,10 +31,21 @@ import java.util.TreeSet;
  */
 public final class TreeComparator {
   private final boolean content;
+  private final long modifyWindowNanos;
 
   /** @param content whether to compare the bytes of regular files too */
   public TreeComparator(boolean content) {
+    this(content, 0);
+  }
+
+  /**
+   * @param content whether to compare the bytes of regular files too
+   * @param modifyWindowNanos how far apart modification times may be and still count as equal
+   *     (as rsync's --modify-window), for copies through a format or volume of coarser time
+   */
+  public TreeComparator(boolean content, long modifyWindowNanos) {
     this.content = content;
+    this.modifyWindowNanos = modifyWindowNanos;
   }
 
   public VerifyReport compare(Path a, Path b) throws IOException {
@@ -245,7 +256,7 @@ public final class TreeComparator {
     }
 
     private void compareTimesAndMode(String relative, FileStatus sa, FileStatus sb) {
-      if (sa.modifiedNanos() != sb.modifiedNanos()) {
+      if (Math.abs(sa.modifiedNanos() - sb.modifiedNanos()) > modifyWindowNanos) {
         differences.add(new Difference(relative, "mtime", time(sa.modifiedNanos()) + " vs " + time(sb.modifiedNanos())));
       }
       if (sa.mode() != sb.mode()) {

@@ -1,0 +1,60 @@
+package dev.linksafe.archive;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Locale;
+import org.apache.commons.compress.compressors.CompressorException;
+import org.apache.commons.compress.compressors.CompressorStreamFactory;
+
+/** The compressions an archive may use, chosen by flag or by the file name's ending. */
+public enum Compression {
+  NONE(null),
+  GZIP(CompressorStreamFactory.GZIP),
+  XZ(CompressorStreamFactory.XZ),
+  ZSTD(CompressorStreamFactory.ZSTANDARD);
+
+  private final String commonsName;
+
+  Compression(String commonsName) {
+    this.commonsName = commonsName;
+  }
+
+  /** The compression a file name asks for: .tar.gz/.tgz, .tar.xz/.txz, .tar.zst/.tzst, else none. */
+  public static Compression forName(String fileName) {
+    String n = fileName.toLowerCase(Locale.ROOT);
+    if (n.endsWith(".gz") || n.endsWith(".tgz")) {
+      return GZIP;
+    }
+    if (n.endsWith(".xz") || n.endsWith(".txz")) {
+      return XZ;
+    }
+    if (n.endsWith(".zst") || n.endsWith(".tzst") || n.endsWith(".zstd")) {
+      return ZSTD;
+    }
+    return NONE;
+  }
+
+  OutputStream wrap(OutputStream out) throws IOException {
+    if (this == NONE) {
+      return out;
+    }
+    try {
+      return new CompressorStreamFactory().createCompressorOutputStream(commonsName, out);
+    } catch (CompressorException e) {
+      throw new IOException("cannot compress with " + name().toLowerCase(Locale.ROOT) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Unwraps whatever compression the stream's first bytes announce. */
+  static InputStream unwrap(InputStream in) throws IOException {
+    InputStream buffered = in.markSupported() ? in : new BufferedInputStream(in, 64 * 1024);
+    try {
+      String detected = CompressorStreamFactory.detect(buffered);
+      return new CompressorStreamFactory().createCompressorInputStream(detected, buffered);
+    } catch (CompressorException notCompressed) {
+      return buffered;
+    }
+  }
+}

@@ -1,0 +1,285 @@
+package dev.linksafe.archive;
+
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
+import dev.linksafe.model.FileStatus;
+import dev.linksafe.model.Problem;
+import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.platform.KeptReparseData;
+import dev.linksafe.platform.Platforms;
+import dev.linksafe.platform.ReparseBufferCodec;
+import dev.linksafe.model.ReparsePoint;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Extracts a tar stream into a destination and refuses, entry by entry, anything that would
+ * write outside it: names with {@code ..} or absolute names, hard links to names outside it, and
+ * any entry whose path passes through a symlink, whether an earlier entry made it or it stood
+ * in the destination already. A refused entry is reported by name and the rest extracted.
+ * Symlinks are created with their exact targets and never followed. Files are written under a
+ * temporary name and renamed into place; directory times are set after their contents.
+ */
+public final class TarExtractor {
+  private final boolean owners;
+
+  /** @param owners whether to set owners from the archive (as root) */
+  public TarExtractor(boolean owners) {
+    this.owners = owners;
+  }
+
+  /** Extracts {@code in} (which is closed) into {@code target}, created if missing. */
+  public ArchiveReport extract(InputStream in, Path target) throws IOException {
+    Files.createDirectories(target);
+    Path root = target.toRealPath();
+    Extraction x = new Extraction(root, Platforms.forPath(root));
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(Compression.unwrap(in), "UTF-8")) {
+      TarArchiveEntry entry;
+      while (true) {
+        try {
+          entry = tar.getNextEntry();
+        } catch (IOException | RuntimeException e) {
+          x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
+              "archive is truncated or corrupt: " + e.getMessage()));
+          break;
+        }
+        if (entry == null) {
+          break;
+        }
+        x.lastName = entry.getName();
+        try {
+          x.extract(entry, tar);
+        } catch (IOException e) {
+          x.problems.add(new Problem(entry.getName(), "cannot extract: " + e.getMessage()));
+          if (isTruncation(e)) {
+            break;
+          }
+        }
+      }
+    }
+    x.finishDirectories();
+    return new ArchiveReport(x.entries, x.files, x.links, x.symlinks, x.directories, x.bytes, x.problems);
+  }
+
+  private static boolean isTruncation(IOException e) {
+    String m = String.valueOf(e.getMessage()).toLowerCase();
+    return m.contains("truncated") || e instanceof java.io.EOFException;
+  }
+
+  /** An entry's name refused for where it points. */
+  static final class Refused extends IOException {
+    Refused(String reason) {
+      super(reason);
+    }
+  }
+
+  private final class Extraction {
+    final Path root;
+    final FileSystemAccess access;
+    final List<Problem> problems = new ArrayList<>();
+    /** Directories whose times are set last, deepest first (a stack in archive order). */
+    final Deque<Object[]> directoryTimes = new ArrayDeque<>();
+    String lastName;
+    long entries;
+    long files;
+    long links;
+    long symlinks;
+    long directories;
+    long bytes;
+
+    Extraction(Path root, FileSystemAccess access) {
+      this.root = root;
+      this.access = access;
+    }
+
+    void extract(TarArchiveEntry e, TarArchiveInputStream tar) throws IOException {
+      Path path = resolveInside(e.getName());
+      if (path.equals(root)) {
+        if (e.isDirectory()) {
+          directoryTimes.push(new Object[] {path, status(e, EntryKind.DIRECTORY)});
+        }
+        return;
+      }
+      ensureParents(path);
+      String reparse = e.getExtraPaxHeader(TarWriter.REPARSE_HEADER);
+      if (e.isDirectory()) {
+        FileStatus existing = statOrNull(path);
+        if (existing != null && existing.kind() != EntryKind.DIRECTORY) {
+          Files.delete(path); // a file or link in the way: replaced, not followed
+          existing = null;
+        }
+        if (existing == null) {
+          Files.createDirectory(path);
+        }
+        directoryTimes.push(new Object[] {path, status(e, EntryKind.DIRECTORY)});
+        directories++;
+      } else if (e.isSymbolicLink()) {
+        if (reparse != null && access.supportsReparsePoints()) {
+          ReparsePoint r = ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), e.getName());
+          replace(path, temp -> access.createReparsePoint(temp, r, r.isJunction()));
+        } else {
+          replace(path, temp -> {
+            access.createSymlink(temp, e.getLinkName());
+            if (reparse != null && owners) {
+              KeptReparseData.write(access, temp,
+                  ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), e.getName()));
+            }
+            setMetadata(temp, e, EntryKind.SYMLINK);
+          });
+        }
+        symlinks++;
+      } else if (e.isLink()) {
+        Path existingName = resolveInside(e.getLinkName());
+        ensureParents(existingName);
+        FileStatus linked = statOrNull(existingName);
+        if (linked == null) {
+          throw new Refused("hard link to " + e.getLinkName() + ", which the archive has not extracted");
+        }
+        if (linked.kind() == EntryKind.DIRECTORY) {
+          throw new Refused("hard link to a directory: " + e.getLinkName());
+        }
+        replace(path, temp -> access.createHardLink(temp, existingName));
+        links++;
+      } else if (e.isFile()) {
+        replace(path, temp -> {
+          try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            bytes += tar.transferTo(out);
+          }
+          setMetadata(temp, e, EntryKind.REGULAR_FILE);
+        });
+        files++;
+      } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
+        EntryKind kind = e.isFIFO() ? EntryKind.FIFO : e.isCharacterDevice() ? EntryKind.CHARACTER_DEVICE : EntryKind.BLOCK_DEVICE;
+        if (kind != EntryKind.FIFO && !owners) {
+          throw new IOException("device nodes can only be created when running as root; skipped");
+        }
+        FileStatus like = status(e, kind);
+        replace(path, temp -> {
+          access.createSpecial(temp, like);
+          setMetadata(temp, e, kind);
+        });
+      } else {
+        throw new IOException("entry type '" + (char) e.getLinkFlag() + "' is not supported; skipped");
+      }
+      entries++;
+    }
+
+    /**
+     * The destination path of an entry name, refusing absolute names, {@code ..} components and
+     * anything that resolves outside the destination.
+     */
+    Path resolveInside(String name) throws Refused {
+      if (name.isEmpty() || name.indexOf('\0') >= 0) {
+        throw new Refused("empty or malformed name");
+      }
+      if (name.startsWith("/") || name.matches("^[A-Za-z]:[\\\\/].*")) {
+        throw new Refused("absolute name: refused (would write outside the destination)");
+      }
+      for (String part : name.split("/")) {
+        if (part.equals("..")) {
+          throw new Refused("name with '..': refused (would write outside the destination)");
+        }
+      }
+      Path p = root.resolve(name).normalize();
+      if (!p.startsWith(root)) {
+        throw new Refused("name resolves outside the destination: refused");
+      }
+      return p;
+    }
+
+    /**
+     * Makes the parents of {@code path} as real directories, checking each one on the way:
+     * a symlink (or anything but a directory) among them is refused, never followed.
+     */
+    Path ensureParents(Path path) throws IOException {
+      Path current = root;
+      Path relative = root.relativize(path.getParent() == null ? root : path.getParent());
+      for (Path part : relative) {
+        if (part.toString().isEmpty()) {
+          continue;
+        }
+        current = current.resolve(part.toString());
+        FileStatus s = statOrNull(current);
+        if (s == null) {
+          Files.createDirectory(current);
+        } else if (s.kind() != EntryKind.DIRECTORY) {
+          throw new Refused("would be written through " + root.relativize(current)
+              + (s.kind() == EntryKind.SYMLINK ? ", a symlink" : ", which is not a directory") + ": refused");
+        }
+      }
+      return current;
+    }
+
+    FileStatus statOrNull(Path p) throws IOException {
+      try {
+        return access.stat(p);
+      } catch (NoSuchFileException e) {
+        return null;
+      }
+    }
+
+    interface Maker {
+      void make(Path temp) throws IOException;
+    }
+
+    /** Makes the entry under a temporary name beside its place and renames it over whatever is there. */
+    void replace(Path path, Maker maker) throws IOException {
+      FileStatus existing = statOrNull(path);
+      if (existing != null && existing.kind() == EntryKind.DIRECTORY) {
+        throw new FileAlreadyExistsException(path.toString(), null, "a directory stands there; left alone");
+      }
+      Path temp = path.resolveSibling(".~linksafe." + Long.toHexString(System.nanoTime()) + ".tmp");
+      boolean done = false;
+      try {
+        maker.make(temp);
+        Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
+        done = true;
+      } finally {
+        if (!done) {
+          Files.deleteIfExists(temp);
+        }
+      }
+    }
+
+    FileStatus status(TarArchiveEntry e, EntryKind kind) {
+      long nanos = e.getLastModifiedTime().toInstant().getEpochSecond() * 1_000_000_000L
+          + e.getLastModifiedTime().toInstant().getNano();
+
+      long rdev = ((long) e.getDevMajor() & 0xfffL) << 8 | ((long) e.getDevMajor() & ~0xfffL) << 32
+          | ((long) e.getDevMinor() & 0xffL) | ((long) e.getDevMinor() & ~0xffL) << 12;
+      return new FileStatus(kind, new FileId(0, 0), Math.max(0, e.getSize()), nanos, nanos, nanos, 1,
+          e.getMode() & 07777, owners ? (int) e.getLongUserId() : -1, owners ? (int) e.getLongGroupId() : -1, rdev);
+    }
+
+    void setMetadata(Path p, TarArchiveEntry e, EntryKind kind) throws IOException {
+      access.setMetadata(p, status(e, kind), owners);
+    }
+
+    void finishDirectories() {
+      while (!directoryTimes.isEmpty()) {
+        Object[] d = directoryTimes.pop();
+        try {
+          access.setMetadata((Path) d[0], (FileStatus) d[1], owners);
+        } catch (IOException e) {
+          problems.add(new Problem(root.relativize((Path) d[0]).toString(), "cannot set directory metadata: " + e.getMessage()));
+        }
+      }
+    }
+  }
+}

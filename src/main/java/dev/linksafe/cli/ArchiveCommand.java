@@ -1,0 +1,76 @@
+package dev.linksafe.cli;
+
+import dev.linksafe.archive.ArchiveReport;
+import dev.linksafe.archive.Compression;
+import dev.linksafe.archive.TarWriter;
+import dev.linksafe.model.Problem;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "archive", mixinStandardHelpOptions = true,
+    description = {"Writes SRC as a POSIX (pax) tar archive with its links intact: each "
+        + "hard-link group's first name as a file and the others as hard links, symlinks with "
+        + "their exact targets, times to 100 ns, modes and owners; junctions as symlinks "
+        + "carrying their reparse buffer (pax header LINKSAFE.reparse). FILE '-' is standard "
+        + "output. GNU tar and bsdtar read it."},
+    footer = ExitCodes.HELP_FOOTER)
+final class ArchiveCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+
+  @Parameters(index = "0", paramLabel = "SRC", description = "The directory to archive.")
+  Path source;
+
+  @Parameters(index = "1", paramLabel = "FILE", description = "The archive to write, or - for standard output.")
+  String file;
+
+  @Option(names = "--compress", paramLabel = "HOW",
+      description = "gzip, xz, zstd or none (default: from FILE's ending, .tar.gz, .tar.xz, .tar.zst; else none).")
+  Compression compression;
+
+  @Option(names = "--json", description = "Print the report as JSON (to standard error when FILE is -).")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Arguments.existingDirectory(source, "SRC");
+    Compression c = compression != null ? compression : file.equals("-") ? Compression.NONE : Compression.forName(file);
+    TarWriter writer = new TarWriter(common.walkOptions(Main.configuration(), "archive").excludes());
+    ArchiveReport report;
+    if (file.equals("-")) {
+      report = writer.write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
+    } else {
+      // written beside its final name and renamed: an interrupted run leaves no half archive
+      Path target = Path.of(file).toAbsolutePath();
+      Path temp = target.resolveSibling(".~linksafe." + target.getFileName() + ".tmp");
+      try (OutputStream out = Files.newOutputStream(temp)) {
+        report = writer.write(source, out, c);
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    }
+    var err = spec.commandLine().getErr();
+    var out = file.equals("-") ? err : spec.commandLine().getOut();
+    if (json) {
+      Output.json(out, report.toMap());
+    } else {
+      for (Problem p : report.problems()) {
+        err.printf("linksafe: %s%n", p);
+      }
+      out.printf("archived %,d entries (%,d files, %,d hard links, %,d symlinks, %s)%n", report.entries(),
+          report.files(), report.hardLinks(), report.symlinks(), Output.bytes(report.bytes()));
+    }
+    return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.linksafe.cli;
+
+import dev.linksafe.archive.ArchiveReport;
+import dev.linksafe.archive.TarExtractor;
+import dev.linksafe.model.Problem;
+import dev.linksafe.platform.Platforms;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "extract", mixinStandardHelpOptions = true,
+    description = {"Extracts a tar archive (plain, gzip, xz or zstd, detected) into DST with its "
+        + "hard links and symlinks, and refuses to write outside DST: names with '..' or absolute "
+        + "names, hard links to names outside DST, and entries that would be written through a "
+        + "symlink are each refused with their name (exit 1), and the rest extracted. FILE '-' is "
+        + "standard input."},
+    footer = ExitCodes.HELP_FOOTER)
+final class ExtractCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The archive, or - for standard input.")
+  String file;
+
+  @Parameters(index = "1", paramLabel = "DST", description = "Where to extract to (created if missing).")
+  Path target;
+
+  @Option(names = "--json", description = "Print the report as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!file.equals("-") && !Files.isRegularFile(Path.of(file))) {
+      throw new UsageException("archive not found: " + file);
+    }
+    if (Files.exists(target) && !Files.isDirectory(target)) {
+      throw new UsageException("DST exists and is not a directory: " + target);
+    }
+    ArchiveReport report;
+    try (InputStream in = file.equals("-") ? new FileInputStream(java.io.FileDescriptor.in)
+        : Files.newInputStream(Path.of(file))) {
+      report = new TarExtractor(Platforms.isPrivileged()).extract(in, target);
+    }
+    if (json) {
+      Output.json(spec.commandLine().getOut(), report.toMap());
+    } else {
+      for (Problem p : report.problems()) {
+        spec.commandLine().getErr().printf("linksafe: %s%n", p);
+      }
+      spec.commandLine().getOut().printf("extracted %,d entries (%,d files, %,d hard links, %,d symlinks), %,d refused or failed%n",
+          report.entries(), report.files(), report.hardLinks(), report.symlinks(), report.errors());
+    }
+    return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.linksafe.archive;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.demo.SampleTree;
+import dev.linksafe.scan.ExcludeFilter;
+import dev.linksafe.testing.Privileged;
+import dev.linksafe.testing.Trees;
+import dev.linksafe.verify.TreeComparator;
+import dev.linksafe.verify.VerifyReport;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** linksafe's archives read by GNU tar and bsdtar, and theirs read by linksafe. */
+class ArchiveInteropTest {
+  /** Commons Compress writes pax times to 100 ns. */
+  private static final long HUNDRED_NANOS = 100;
+
+  @TempDir Path base;
+
+  private Path tree() throws Exception {
+    Path tree = SampleTree.create(base);
+    Files.writeString(tree.resolve("docs/" + "long-name-".repeat(20) + ".txt"), "a name over 100 bytes");
+    Files.writeString(tree.resolve("naïve café.txt"), "non-ASCII name");
+    return tree;
+  }
+
+  private static void assertSame(Path a, Path b, long window) throws Exception {
+    VerifyReport r = new TreeComparator(true, window).compare(a, b);
+    assertTrue(r.identical(), () -> String.join("\n", r.differences().stream().map(Object::toString).toList()));
+    Trees.assertSamePartition(a, b);
+  }
+
+  private Path write(Path tree, String name) throws Exception {
+    Path archive = base.resolve(name);
+    try (OutputStream out = Files.newOutputStream(archive)) {
+      ArchiveReport r = new TarWriter(ExcludeFilter.NONE).write(tree, out, Compression.forName(name));
+      assertEquals(0, r.errors(), r.problems().toString());
+      assertEquals(3, r.hardLinks());
+    }
+    return archive;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"t.tar", "t.tar.gz", "t.tar.xz", "t.tar.zst"})
+  void linksafeExtractsItsOwnArchives(String name) throws Exception {
+    Path tree = tree();
+    Path archive = write(tree, name);
+    Path out = base.resolve("out");
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true).extract(in, out);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    assertSame(tree, out, HUNDRED_NANOS);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"tar, t.tar.gz", "tar, t.tar.xz", "bsdtar, t.tar.gz", "bsdtar, t.tar"})
+  void gnuTarAndBsdtarExtractLinksafeArchives(String tool, String name) throws Exception {
+    if (!Privileged.hasCommand(tool)) {
+      Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+    }
+    Path tree = tree();
+    Path archive = write(tree, name);
+    Path out = Files.createDirectories(base.resolve("out-" + tool));
+    Privileged.run(tool, "-C", out.toString(), "-xf", archive.toString());
+    assertSame(tree, out, HUNDRED_NANOS);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tar", "bsdtar"})
+  void linksafeExtractsArchivesOfGnuTarAndBsdtar(String tool) throws Exception {
+    if (!Privileged.hasCommand(tool)) {
+      Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+    }
+    Path tree = tree();
+    Path archive = base.resolve(tool + ".tar");
+    Privileged.run(tool, "--format=pax", "-C", tree.toString(), "-cf", archive.toString(), ".");
+    Path out = base.resolve("from-" + tool);
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true).extract(in, out);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    assertSame(tree, out, 0);
+  }
+
+  @Test
+  void archiveStreamsToStandardOutput() throws Exception {
+    Path tree = tree();
+    Process p = new ProcessBuilder(Privileged.javaCommand("archive", "--compress", "gzip", tree.toString(), "-"))
+        .redirectOutput(base.resolve("piped.tar.gz").toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue());
+    Path out = Files.createDirectories(base.resolve("piped"));
+    Privileged.run("tar", "-C", out.toString(), "-xzf", base.resolve("piped.tar.gz").toString());
+    assertSame(tree, out, HUNDRED_NANOS);
+  }
+}

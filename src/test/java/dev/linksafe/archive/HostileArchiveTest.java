@@ -1,0 +1,136 @@
+package dev.linksafe.archive;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.model.Problem;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Archives crafted to escape the destination: each bad entry refused by name, the rest extracted. */
+class HostileArchiveTest {
+  @TempDir Path base;
+
+  /** Builds an archive entry by entry, the way an attacker would, with Commons Compress. */
+  private static final class Crafted {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes, "UTF-8");
+
+    Crafted() {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    }
+
+    Crafted file(String name, String content) throws Exception {
+      TarArchiveEntry e = new TarArchiveEntry(name, true);
+      byte[] b = content.getBytes(StandardCharsets.UTF_8);
+      e.setSize(b.length);
+      tar.putArchiveEntry(e);
+      tar.write(b);
+      tar.closeArchiveEntry();
+      return this;
+    }
+
+    Crafted link(String name, String target, byte type) throws Exception {
+      TarArchiveEntry e = new TarArchiveEntry(name, type, true);
+      e.setLinkName(target);
+      tar.putArchiveEntry(e);
+      tar.closeArchiveEntry();
+      return this;
+    }
+
+    byte[] done() throws Exception {
+      tar.finish();
+      return bytes.toByteArray();
+    }
+  }
+
+  private ArchiveReport extract(byte[] archive, Path dst) throws Exception {
+    return new TarExtractor(false).extract(new ByteArrayInputStream(archive), dst);
+  }
+
+  private static boolean refused(ArchiveReport r, String name) {
+    return r.problems().stream().map(Problem::path).anyMatch(name::equals);
+  }
+
+  @Test
+  void traversalAbsoluteNamesAndLinkEscapesAreRefusedAndTheRestExtracted() throws Exception {
+    Path outside = Files.createDirectories(base.resolve("outside"));
+    Path dst = base.resolve("dst");
+    byte[] archive = new Crafted()
+        .file("good.txt", "fine")
+        .file("../escape.txt", "evil")
+        .file("a/../../escape2.txt", "evil")
+        .file(outside.resolve("absolute.txt").toString(), "evil")
+        .link("hard-escape", "../outside/secret", TarConstants.LF_LINK)
+        .link("out", outside.toString(), TarConstants.LF_SYMLINK)
+        .file("out/through-symlink.txt", "evil")
+        .file("also-good.txt", "fine too")
+        .done();
+    Files.writeString(outside.resolve("secret"), "keep");
+    ArchiveReport r = extract(archive, dst);
+    assertEquals("fine", Files.readString(dst.resolve("good.txt")));
+    assertEquals("fine too", Files.readString(dst.resolve("also-good.txt")));
+    for (String bad : List.of("../escape.txt", "a/../../escape2.txt", outside.resolve("absolute.txt").toString(),
+        "hard-escape", "out/through-symlink.txt")) {
+      assertTrue(refused(r, bad), bad + " must be refused: " + r.problems());
+    }
+    assertEquals(5, r.errors(), r.problems().toString());
+    assertFalse(Files.exists(base.resolve("escape.txt")));
+    assertFalse(Files.exists(outside.resolve("absolute.txt")));
+    assertFalse(Files.exists(outside.resolve("through-symlink.txt")));
+    assertEquals(List.of("secret"), Arrays.stream(outside.toFile().list()).sorted().toList());
+    assertTrue(Files.isSymbolicLink(dst.resolve("out")), "symlink entries are made as they are, outer ones too");
+  }
+
+  @Test
+  void aSymlinkAlreadyInTheDestinationIsNotWrittenThrough() throws Exception {
+    Path outside = Files.createDirectories(base.resolve("outside"));
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    Files.createSymbolicLink(dst.resolve("docs"), outside);
+    ArchiveReport r = extract(new Crafted().file("docs/report.txt", "evil").done(), dst);
+    assertTrue(refused(r, "docs/report.txt"), r.problems().toString());
+    assertFalse(Files.exists(outside.resolve("report.txt")));
+  }
+
+  @Test
+  void truncatedAndGarbageArchivesGiveAClearErrorQuickly() throws Exception {
+    byte[] good = new Crafted().file("a.txt", "x".repeat(10_000)).file("b.txt", "y").done();
+    for (int cut : new int[] {100, 512, 700, 5000, 11_000}) {
+      ArchiveReport r = extract(Arrays.copyOf(good, cut), base.resolve("cut" + cut));
+      assertTrue(r.errors() >= 1 || r.entries() < 2, "cut at " + cut + ": " + r);
+    }
+    byte[] garbage = new byte[4096];
+    new java.util.Random(9).nextBytes(garbage);
+    ArchiveReport r = extract(garbage, base.resolve("garbage"));
+    assertEquals(1, r.errors(), r.toString());
+    assertTrue(r.problems().get(0).message().contains("corrupt"), r.problems().toString());
+  }
+
+  @Test
+  void aHugeClaimedSizeDoesNotAllocate() throws Exception {
+    byte[] archive = new Crafted().file("small.txt", "x").done();
+    // claim 8 GiB in the size field of the first header (octal), leaving the data short
+    byte[] size = String.format("%011o ", 8L << 30).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(size, 0, archive, 124, 12);
+    int sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += (i >= 148 && i < 156) ? ' ' : archive[i] & 0xff;
+    }
+    byte[] checksum = String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(checksum, 0, archive, 148, 8);
+    ArchiveReport r = extract(archive, base.resolve("huge"));
+    assertEquals(1, r.errors(), r.toString());
+    assertFalse(Files.exists(base.resolve("huge/small.txt")), "a partial file is never left at its name");
+  }
+}
