@@ -308,7 +308,7 @@ public final class CopyEngine {
 
     @Override
     public void leaveDirectory(Directory directory) {
-      if (directory.seen != null) {
+      if (directory.seen != null && !mirror.isUnreadable(TreeWalker.display(directory.entry.relative()))) {
         try {
           mirror.deleteExtras(directory.target, TreeWalker.display(directory.entry.relative()),
               directory.seen, options.walk().excludes());
@@ -386,7 +386,9 @@ public final class CopyEngine {
       String key = TreeWalker.display(entry.relative());
       long size = 0;
       try {
-        Optional<IndexRecord> same = mirror.unchanged(entry, key);
+        // the index proves the source unchanged; one look at DST proves the copy still there
+        Optional<IndexRecord> same = parent.fresh ? Optional.empty()
+            : mirror.unchanged(entry, key).filter(r -> stillAtDestination(entry, target, r));
         if (entry.status().isHardLinked()) {
           size = hardLinked(entry, target, parent, key, same.orElse(null));
           copyShortName(entry, target);
@@ -394,7 +396,6 @@ public final class CopyEngine {
           return;
         }
         if (same.isPresent()) {
-          // the index proves it unchanged: the destination is not even looked at
           unchanged.increment();
           mirror.recordUnchanged(key, same.get());
           tick(0);
@@ -414,7 +415,14 @@ public final class CopyEngine {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               ? dst.readSymlink(target) : null;
           Action action = confirmed(Planner.plan(entry, target, existing, existingTarget));
+          int problemsBefore = problems.size();
           size = perform(action);
+          if (problems.size() != problemsBefore) {
+            // a conflict or a skipped device: not at DST, so the next run must look again
+            mirror.forget(key);
+            tick(size);
+            return;
+          }
           if (action.kind() == Action.Kind.UNCHANGED) {
             updateMetadata(entry, target, existing);
           }
@@ -588,6 +596,28 @@ public final class CopyEngine {
       long size = perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
       mirror.record(key, entry, copy.id());
       return size;
+    }
+
+    /**
+     * Whether the destination still holds what the index says this run's predecessor left: the
+     * same kind, size and time (and file, for a group). A destination changed behind the
+     * index's back is then handled as without an index.
+     */
+    private boolean stillAtDestination(Entry entry, Path target, IndexRecord record) {
+      try {
+        FileStatus there = dst.stat(target);
+        FileStatus s = entry.status();
+        if (there.kind() != s.kind() || (s.kind() != EntryKind.DIRECTORY && there.modifiedNanos() != s.modifiedNanos())) {
+          return false;
+        }
+        if (s.kind() == EntryKind.REGULAR_FILE) {
+          return there.size() == s.size()
+              && (record.destinationId() == null ? there.linkCount() == 1 : there.id().equals(record.destinationId()));
+        }
+        return s.kind() != EntryKind.SYMLINK || there.size() == s.size();
+      } catch (IOException e) {
+        return false;
+      }
     }
 
     /** With --checksum, a file that looks unchanged is compared byte for byte before it is trusted. */
@@ -851,7 +881,7 @@ public final class CopyEngine {
     @Override
     public void problem(Problem problem) {
       problems.add(problem);
-      mirror.unreadable(problem.path().replace('?', '\uFFFD'));
+      mirror.unreadable(problem.path());
     }
 
     CopyReport report() {

@@ -108,6 +108,11 @@ final class MirrorState {
     unreadable.add(key);
   }
 
+  /** Whether the walk could not read this name (a directory it could not list, say). */
+  boolean isUnreadable(String key) {
+    return unreadable.contains(key.isEmpty() ? "." : key);
+  }
+
   /**
    * Where the destination already holds this entry under its old name, when the source moved
    * it: the previous run saw the same file object at another path, which the source no longer
@@ -116,7 +121,10 @@ final class MirrorState {
    */
   Optional<Path> movedFrom(Entry entry, String key, Path sourceRoot, Path targetRoot,
       FileSystemAccess src, FileSystemAccess dst) {
-    if (!index.isPreviousAvailable() || entry.status().isHardLinked() || entry.reparsePoint() != null) {
+    // a rename removes the old name, which only --delete may do; a run without the index would
+    // copy the new name and keep the old one
+    if (!options.delete() || !index.isPreviousAvailable() || entry.status().isHardLinked()
+        || entry.reparsePoint() != null) {
       return Optional.empty();
     }
     Optional<String> old = index.pathOf(entry.id()).filter(p -> !p.equals(key));
@@ -125,9 +133,8 @@ final class MirrorState {
     }
     try {
       try {
-        if (src.stat(sourceRoot.resolve(old.get())).id().equals(entry.id())) {
-          return Optional.empty(); // still there: a new name, not a move
-        }
+        src.stat(sourceRoot.resolve(old.get()));
+        return Optional.empty(); // something stands at the old name: not a plain move
       } catch (NoSuchFileException gone) {
         // moved away, as expected
       }
@@ -162,7 +169,8 @@ final class MirrorState {
       for (Path child : children) {
         String name = child.getFileName().toString();
         String key = directoryKey.isEmpty() ? name : directoryKey + "/" + name;
-        if (seen.contains(name) || unreadable.contains(key)) {
+        if (seen.contains(name) || unreadable.contains(key) || name.indexOf('\uFFFD') >= 0) {
+          // names the source could not show (bytes not valid in the name encoding) are kept
           continue;
         }
         boolean isDirectory = Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS);
@@ -213,6 +221,15 @@ final class MirrorState {
 
   private void delete(Path path, boolean dryRun) throws IOException {
     Files.walkFileTree(path, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+        if (!dryRun) {
+          // a read-only directory (copied as such) must open up to lose its entries
+          dir.toFile().setWritable(true, true);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         if (!dryRun) {

@@ -226,7 +226,8 @@ public final class MirrorIndex implements AutoCloseable {
     if (store == null || store.isReadOnly()) {
       return;
     }
-    entries.remove(path);
+    byte[] removed = entries.remove(path);
+    forgetIdentity(removed, path);
     String prefix = path + "/";
     Iterator<String> keys = entries.keyIterator(prefix);
     while (keys.hasNext()) {
@@ -234,7 +235,23 @@ public final class MirrorIndex implements AutoCloseable {
       if (!key.startsWith(prefix)) {
         break;
       }
-      entries.remove(key);
+      forgetIdentity(entries.remove(key), key);
+    }
+  }
+
+  /** Drops the identity-to-path entry of a removed record, if it still names that path. */
+  private void forgetIdentity(byte[] raw, String path) {
+    if (raw == null) {
+      return;
+    }
+    try {
+      FileId id = IndexRecord.decode(raw).sourceId();
+      if (path.equals(ids.get(id.toString()))) {
+        ids.remove(id.toString());
+        pathsById.invalidate(id);
+      }
+    } catch (IOException e) {
+      // a damaged record: its identity entry is harmless, a move must match size and time too
     }
   }
 

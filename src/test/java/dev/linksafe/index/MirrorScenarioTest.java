@@ -161,4 +161,25 @@ class MirrorScenarioTest {
     assertTrue(Files.exists(dst.resolve("notes-at-destination.txt")), "without --delete nothing is removed");
     assertEquals(List.of(), Trees.temporaryFiles(dst));
   }
+
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void aDestinationDamagedBehindTheIndexIsRepaired(IndexState state) throws Exception {
+    src = SampleTree.create(base);
+    dst = base.resolve("mirror");
+    indexDir = base.resolve("index");
+    age();
+    mirror(state);
+    Files.writeString(dst.resolve("docs/report.txt"), "edited at the destination, same size?");
+    Files.delete(dst.resolve("photos/a.jpg"));
+    mirror(state);
+    // the whole destination gone: the index must not make the run skip anything
+    try (Stream<Path> walk = Files.walk(dst)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    CopyReport r = mirror(state);
+    assertEquals(4, r.filesCopied(), r.toString());
+  }
 }

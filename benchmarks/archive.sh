@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Times `linksafe archive` against `tar -cf` and `linksafe extract` against `tar -xf` on the
+# benchmark tree (uncompressed, so the archiving itself is measured), alternating, R rounds.
+#
+# usage: benchmarks/archive.sh [--entries N] [--rounds R]
+set -euo pipefail
+ENTRIES=100000 ROUNDS=3
+while (($#)); do
+    case $1 in
+        --entries) ENTRIES=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+cd "$(dirname "$(realpath -- "$0")")/.."
+[[ -f target/linksafe.jar ]] || mvn -B -q package -DskipTests
+WORK=${TMPDIR:-/tmp}/linksafe-archive-bench
+TREE=${TMPDIR:-/tmp}/linksafe-bench/tree-e$ENTRIES-s1
+[[ -d $TREE ]] || python3 benchmarks/make-tree.py "$TREE" --entries "$ENTRIES" --seed 1
+rm -rf "$WORK"; mkdir -p "$WORK"
+
+secs() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; }
+
+printf '| round | tar -cf (s) | linksafe archive (s) | ratio | tar -xf (s) | linksafe extract (s) | ratio |\n|---|---:|---:|---:|---:|---:|---:|\n'
+for round in $(seq "$ROUNDS"); do
+    rm -f "$WORK/t.tar" "$WORK/l.tar"; sync
+    tc=$(secs tar --format=pax -C "$TREE" -cf "$WORK/t.tar" .)
+    lc=$(secs bin/linksafe archive "$TREE" "$WORK/l.tar")
+    rm -rf "$WORK/tx" "$WORK/lx"; mkdir -p "$WORK/tx"; sync
+    tx=$(secs tar -C "$WORK/tx" -xf "$WORK/t.tar")
+    lx=$(secs bin/linksafe extract "$WORK/l.tar" "$WORK/lx")
+    printf '| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$round" "$tc" "$lc" "$(echo "$lc / $tc" | bc -l)" \
+        "$tx" "$lx" "$(echo "$lx / $tx" | bc -l)"
+done
+bin/linksafe verify --modify-window 0.0000001 "$TREE" "$WORK/lx" | tail -1
