@@ -32,13 +32,18 @@ final class RestoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Arguments.existingDirectory(from, "REPO[/SNAPSHOT]");
+    Path absolute = from.toAbsolutePath().normalize();
     Path snapshot;
-    if (Files.isDirectory(from.resolve(".linksafe"))) {
-      snapshot = new SnapshotRepository(from).resolve(null);
-    } else if (from.getParent() != null && Files.isDirectory(from.getParent().resolve(".linksafe"))) {
-      snapshot = new SnapshotRepository(from.getParent()).resolve(from.getFileName().toString());
-    } else {
-      throw new UsageException("not a snapshot repository, nor a snapshot in one: " + from);
+    try {
+      if (SnapshotRepository.isRepository(absolute)) {
+        snapshot = new SnapshotRepository(absolute).resolve(null);
+      } else if (absolute.getParent() != null && SnapshotRepository.isRepository(absolute.getParent())) {
+        snapshot = new SnapshotRepository(absolute.getParent()).resolve(absolute.getFileName().toString());
+      } else {
+        throw new UsageException("not a snapshot repository, nor a snapshot in one: " + from);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
     }
     List<String> args = new ArrayList<>(List.of(snapshot.toString(), target.toString()));
     args.addAll(copyOptions);

@@ -415,6 +415,9 @@ public final class CopyEngine {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               ? dst.readSymlink(target) : null;
           Action action = confirmed(Planner.plan(entry, target, existing, existingTarget));
+          if (action.kind() == Action.Kind.REPLACE_FILE && sharedWithPrevious(entry, existing)) {
+            action = new Action(Action.Kind.UNCHANGED, entry, target, null);
+          }
           int problemsBefore = problems.size();
           size = perform(action);
           if (problems.size() != problemsBefore) {
@@ -450,6 +453,13 @@ public final class CopyEngine {
       }
       boolean differs = existing.mode() != s.mode()
           || options.owners() && (existing.uid() != s.uid() || existing.gid() != s.gid());
+      if (differs && options.mirror().linkDest() != null && existing.linkCount() > 1
+          && entry.kind() == EntryKind.REGULAR_FILE) {
+        // shared with an earlier snapshot: a chmod there would change that snapshot too
+        unchanged.decrement();
+        perform(new Action(Action.Kind.REPLACE_FILE, entry, target, null));
+        return;
+      }
       if (differs) {
         updatedMetadata.increment();
         if (!options.dryRun()) {
@@ -716,6 +726,25 @@ public final class CopyEngine {
     }
 
     /**
+     * Whether a name of a resumed snapshot is already a link to the previous snapshot's file at
+     * the same path, and that file may still be shared: then it stays as it is.
+     */
+    private boolean sharedWithPrevious(Entry entry, FileStatus existing) {
+      if (options.mirror().linkDest() == null || existing == null || entry.kind() != EntryKind.REGULAR_FILE) {
+        return false;
+      }
+      try {
+        FileStatus p = dst.stat(options.mirror().linkDest().resolve(TreeWalker.display(entry.relative())));
+        FileStatus s = entry.status();
+        return p.id().equals(existing.id()) && s.changedNanos() < options.mirror().linkDestSince()
+            && p.size() == s.size() && p.modifiedNanos() == s.modifiedNanos() && p.mode() == s.mode()
+            && reusedFromPrevious.add(p.id());
+      } catch (IOException e) {
+        return false;
+      }
+    }
+
+    /**
      * Links a new name to the previous snapshot's file or symlink when it is the same (size,
      * time, mode, owner; a symlink's target), instead of copying it. A previous file is taken by one source file only, so
      * that names the source does not link are not linked in the snapshot either.
@@ -729,7 +758,8 @@ public final class CopyEngine {
         return false;
       }
       FileStatus s = entry.status();
-      boolean same = p.kind() == s.kind() && p.size() == s.size()
+      boolean same = s.changedNanos() < options.mirror().linkDestSince()
+          && p.kind() == s.kind() && p.size() == s.size()
           && p.modifiedNanos() == s.modifiedNanos()
           && (s.kind() == EntryKind.SYMLINK || p.mode() == s.mode())
           && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid());

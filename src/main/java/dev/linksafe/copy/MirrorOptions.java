@@ -12,12 +12,16 @@ import java.nio.file.Path;
  * @param checksum whether files of equal size and time are compared byte for byte
  * @param linkDest a previous copy (snapshot) whose files, where unchanged, are hard-linked
  *     instead of copied, or null
+ * @param linkDestSince when that copy was started (nanoseconds): only a source file whose
+ *     status (ctime) has not changed since may share its inode, so that changed attributes,
+ *     ACLs or contents with a restored time are never shared
  */
-public record MirrorOptions(Path indexDirectory, boolean delete, boolean checksum, Path linkDest) {
+public record MirrorOptions(Path indexDirectory, boolean delete, boolean checksum, Path linkDest,
+    long linkDestSince) {
   /** A plain copy: no index, nothing deleted, size and time trusted. */
-  public static final MirrorOptions NONE = new MirrorOptions(null, false, false, null);
+  public static final MirrorOptions NONE = new MirrorOptions(null, false, false, null, 0);
 
   public MirrorOptions(Path indexDirectory, boolean delete, boolean checksum) {
-    this(indexDirectory, delete, checksum, null);
+    this(indexDirectory, delete, checksum, null, 0);
   }
 }

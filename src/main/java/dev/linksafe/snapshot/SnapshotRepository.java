@@ -8,6 +8,8 @@ import dev.linksafe.copy.CopyReport;
 import dev.linksafe.copy.MirrorOptions;
 import dev.linksafe.model.ProgressListener;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
@@ -40,6 +42,7 @@ public final class SnapshotRepository {
   static final Pattern SNAPSHOT_NAME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{6}Z(-\\d+)?");
   static final String IN_PROGRESS = ".in-progress";
   static final String LATEST = "latest";
+  static final String DELETING = ".deleting";
 
   private final Path repository;
 
@@ -61,16 +64,23 @@ public final class SnapshotRepository {
   public Created create(Path source, CopyOptions options, Instant now, ProgressListener progress)
       throws IOException {
     Files.createDirectories(manifests());
+    try (FileChannel lock = lock()) {
+      return createLocked(source, options, now, progress);
+    }
+  }
+
+  private Created createLocked(Path source, CopyOptions options, Instant now, ProgressListener progress)
+      throws IOException {
+    finishDeletions();
     List<String> names = names();
     String previous = names.isEmpty() ? null : names.get(names.size() - 1);
-    String name = NAME.format(now);
-    for (int n = 2; names.contains(name) || (previous != null && name.compareTo(previous) <= 0); n++) {
-      name = NAME.format(now) + "-" + n;
-    }
+    String name = nameAfter(NAME.format(now), previous);
     Path work = repository.resolve(name + IN_PROGRESS);
     boolean resumed = resumeInterrupted(work);
-    MirrorOptions linking = new MirrorOptions(null, false, false,
-        previous == null ? null : repository.resolve(previous).toRealPath());
+    // delete: a resumed tree loses what its source no longer has
+    MirrorOptions linking = previous == null ? new MirrorOptions(null, true, false, null, 0)
+        : new MirrorOptions(null, true, false, repository.resolve(previous).toRealPath(),
+            nanos(readManifest(previous).map(SnapshotInfo::time).orElse(timeOf(previous))));
     CopyReport report = new CopyEngine(options.withMirror(linking), ActionListener.NONE, progress)
         .copy(source, work);
     SnapshotInfo info = new SnapshotInfo(name, source.toRealPath().toString(), now,
@@ -111,6 +121,55 @@ public final class SnapshotRepository {
     return resumed;
   }
 
+  /**
+   * The name for a snapshot taken at {@code wanted}: later than the newest one even when the
+   * clock is behind it (a same-second or earlier time gets the next suffix of the newest).
+   */
+  static String nameAfter(String wanted, String previous) {
+    if (previous == null || timeOf(wanted).isAfter(timeOf(previous))) {
+      return wanted;
+    }
+    int dash = previous.indexOf("Z-");
+    String base = dash < 0 ? previous : previous.substring(0, dash + 1);
+    int suffix = dash < 0 ? 1 : Integer.parseInt(previous.substring(dash + 2));
+    return base + "-" + (suffix + 1);
+  }
+
+  private static long nanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  /** One snapshot or prune at a time in a repository. */
+  private FileChannel lock() throws IOException {
+    FileChannel channel = FileChannel.open(repository.resolve(".linksafe").resolve("lock"),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    boolean locked = false;
+    try {
+      locked = channel.tryLock() != null;
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      locked = false;
+    } finally {
+      if (!locked) {
+        channel.close();
+      }
+    }
+    if (!locked) {
+      throw new IOException("the repository " + repository + " is in use by another linksafe run");
+    }
+    return channel;
+  }
+
+  /** Finishes removals a killed prune left: such a snapshot was renamed aside first. */
+  private void finishDeletions() throws IOException {
+    List<Path> leftovers = new ArrayList<>();
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(repository, "*" + DELETING)) {
+      children.forEach(leftovers::add);
+    }
+    for (Path p : leftovers) {
+      deleteTree(p);
+    }
+  }
+
   /** The complete snapshots, oldest first. */
   public List<String> names() throws IOException {
     List<String> names = new ArrayList<>();
@@ -125,7 +184,8 @@ public final class SnapshotRepository {
         }
       }
     }
-    names.sort(null);
+    // by time: "-10" comes after "-2"
+    names.sort(java.util.Comparator.comparing(SnapshotRepository::timeOf));
     return names;
   }
 
@@ -138,23 +198,43 @@ public final class SnapshotRepository {
     return result;
   }
 
-  /** A snapshot by name, or the latest when {@code name} is null. */
+  /** Whether {@code directory} is a snapshot repository (it has linksafe's metadata). */
+  public static boolean isRepository(Path directory) {
+    return Files.isDirectory(directory.resolve(".linksafe"), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * A snapshot by name ({@code latest} or null for the newest).
+   *
+   * @throws IllegalArgumentException naming the snapshots there are, when there is no such one
+   */
   public Path resolve(String name) throws IOException {
     List<String> names = names();
     if (names.isEmpty()) {
-      throw new NoSuchFileException(repository.toString(), null, "no snapshot in this repository");
+      throw new IllegalArgumentException("no snapshot in " + repository);
     }
-    if (name == null) {
+    if (name == null || name.equals(LATEST)) {
       return repository.resolve(names.get(names.size() - 1));
     }
     if (!names.contains(name)) {
-      throw new NoSuchFileException(repository.resolve(name).toString(), null, "no such snapshot");
+      throw new IllegalArgumentException("no snapshot " + name + " in " + repository + "; there are: "
+          + String.join(", ", names.size() > 10 ? names.subList(names.size() - 10, names.size()) : names));
     }
     return repository.resolve(name);
   }
 
   /** Removes the snapshots the policy does not keep; never an in-progress one. */
   public Pruned prune(RetentionPolicy policy, boolean dryRun) throws IOException {
+    Files.createDirectories(manifests());
+    try (FileChannel lock = lock()) {
+      return pruneLocked(policy, dryRun);
+    }
+  }
+
+  private Pruned pruneLocked(RetentionPolicy policy, boolean dryRun) throws IOException {
+    if (!dryRun) {
+      finishDeletions();
+    }
     List<String> names = names();
     List<Instant> times = names.stream().map(SnapshotRepository::timeOf).toList();
     Set<Instant> keep = policy.keep(times);
@@ -165,9 +245,12 @@ public final class SnapshotRepository {
     }
     if (!dryRun) {
       for (String n : removed) {
+        // renamed aside first, so that a half-deleted snapshot is never taken for a whole one;
         // deleting names never harms another snapshot: shared inodes live while any name remains
-        deleteTree(repository.resolve(n));
+        Path aside = repository.resolve(n + DELETING);
+        Files.move(repository.resolve(n), aside, StandardCopyOption.ATOMIC_MOVE);
         Files.deleteIfExists(manifests().resolve(n + ".json"));
+        deleteTree(aside);
       }
       if (!kept.isEmpty()) {
         pointLatestAt(kept.get(kept.size() - 1));

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotRepositoryTest {
   @TempDir Path base;
 
-  private static final Instant T0 = Instant.parse("2026-11-24T20:30:00Z");
+  /** Snapshot times are taken as given: later than every file's status change, as in real use. */
+  private static final Instant T0 = Instant.now().plusSeconds(60);
 
   private SnapshotRepository.Created snapshot(Path src, Path repo, int n) throws Exception {
     return new SnapshotRepository(repo).create(src, CopyOptions.defaults(true),
@@ -133,5 +134,31 @@ class SnapshotRepositoryTest {
     assertTrue(names.size() == 1 || names.size() == 2, names.toString());
     Trees.assertIdentical(src, repo.resolve(names.get(names.size() - 1)));
     assertEquals(List.of(), Trees.temporaryFiles(repo));
+  }
+
+  @Test
+  void namesKeepIncreasingWhenTheClockIsBehind() {
+    assertEquals("2026-11-24T203000Z", SnapshotRepository.nameAfter("2026-11-24T203000Z", null));
+    assertEquals("2026-11-24T203000Z-2", SnapshotRepository.nameAfter("2026-11-24T203000Z", "2026-11-24T203000Z"));
+    assertEquals("2026-11-24T203000Z-11", SnapshotRepository.nameAfter("2026-11-23T100000Z", "2026-11-24T203000Z-10"));
+    assertTrue(SnapshotRepository.timeOf("2026-11-24T203000Z-10").isAfter(SnapshotRepository.timeOf("2026-11-24T203000Z-2")));
+  }
+
+  @Test
+  void aFileWhoseAttributesChangedIsNotSharedWithThePreviousSnapshot() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path f = Files.writeString(src.resolve("f"), "same bytes");
+    Path repo = base.resolve("repo");
+    SnapshotRepository.Created first = new SnapshotRepository(repo).create(src, CopyOptions.defaults(true),
+        Instant.now(), ProgressListener.NONE);
+    Thread.sleep(1100);
+    // an attribute change moves ctime only; contents and time stay
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    SnapshotRepository.Created second = new SnapshotRepository(repo).create(src, CopyOptions.defaults(true),
+        Instant.now(), ProgressListener.NONE);
+    assertNotEquals(Files.getAttribute(first.path().resolve("f"), "unix:ino"),
+        Files.getAttribute(second.path().resolve("f"), "unix:ino"));
+    Trees.assertIdentical(src, second.path());
   }
 }
