@@ -23,7 +23,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -94,6 +96,18 @@ public final class TarExtractor {
     final List<Problem> problems = new ArrayList<>();
     /** Directories whose times are set last, deepest first (a stack in archive order). */
     final Deque<Object[]> directoryTimes = new ArrayDeque<>();
+    /**
+     * Directories checked (or made) as real directories on the way down, the most recent few:
+     * entries come directory by directory, so this spares a look at every parent of every
+     * entry. No entry can replace one of them: a directory in the way of a non-directory
+     * entry is refused.
+     */
+    final Map<Path, Boolean> checkedDirectories = new LinkedHashMap<>(256, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Path, Boolean> eldest) {
+        return size() > 1024;
+      }
+    };
     String lastName;
     long entries;
     long files;
@@ -208,8 +222,12 @@ public final class TarExtractor {
      * a symlink (or anything but a directory) among them is refused, never followed.
      */
     Path ensureParents(Path path) throws IOException {
+      Path parent = path.getParent() == null ? root : path.getParent();
+      if (checkedDirectories.containsKey(parent)) {
+        return parent;
+      }
       Path current = root;
-      Path relative = root.relativize(path.getParent() == null ? root : path.getParent());
+      Path relative = root.relativize(parent);
       for (Path part : relative) {
         if (part.toString().isEmpty()) {
           continue;
@@ -223,6 +241,7 @@ public final class TarExtractor {
               + (s.kind() == EntryKind.SYMLINK ? ", a symlink" : ", which is not a directory") + ": refused");
         }
       }
+      checkedDirectories.put(parent, Boolean.TRUE);
       return current;
     }
 
