@@ -4,22 +4,9 @@
 #
 # usage: benchmarks/archive.sh [--entries N] [--rounds R]
 set -euo pipefail
-ENTRIES=100000 ROUNDS=3
-while (($#)); do
-    case $1 in
-        --entries) ENTRIES=$2; shift 2 ;;
-        --rounds) ROUNDS=$2; shift 2 ;;
-        *) echo "unknown argument: $1" >&2; exit 2 ;;
-    esac
-done
-cd "$(dirname "$(realpath -- "$0")")/.."
-[[ -f target/linksafe.jar ]] || mvn -B -q package -DskipTests
-WORK=${TMPDIR:-/tmp}/linksafe-archive-bench
-TREE=${TMPDIR:-/tmp}/linksafe-bench/tree-e$ENTRIES-s1
-[[ -d $TREE ]] || python3 benchmarks/make-tree.py "$TREE" --entries "$ENTRIES" --seed 1
-rm -rf "$WORK"; mkdir -p "$WORK"
+source "$(dirname "$(realpath -- "$0")")/common.sh"
+bench_setup archive "$@"
 
-secs() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; }
 
 printf '| round | tar -cf (s) | linksafe archive (s) | ratio | tar -xf (s) | linksafe extract (s) | ratio |\n|---|---:|---:|---:|---:|---:|---:|\n'
 for round in $(seq "$ROUNDS"); do

@@ -7,28 +7,15 @@
 #
 # usage: benchmarks/mirror.sh [--entries N] [--rounds R]
 set -euo pipefail
-ENTRIES=100000 ROUNDS=3
-while (($#)); do
-    case $1 in
-        --entries) ENTRIES=$2; shift 2 ;;
-        --rounds) ROUNDS=$2; shift 2 ;;
-        *) echo "unknown argument: $1" >&2; exit 2 ;;
-    esac
-done
-command -v rsync >/dev/null || { echo "rsync is not installed (apt-get install rsync)" >&2; exit 2; }
-cd "$(dirname "$(realpath -- "$0")")/.."
-[[ -f target/linksafe.jar ]] || mvn -B -q package -DskipTests
-WORK=${TMPDIR:-/tmp}/linksafe-mirror-bench
-TREE=${TMPDIR:-/tmp}/linksafe-bench/tree-e$ENTRIES-s1
-[[ -d $TREE ]] || python3 benchmarks/make-tree.py "$TREE" --entries "$ENTRIES" --seed 1
-rm -rf "$WORK"; mkdir -p "$WORK"
+source "$(dirname "$(realpath -- "$0")")/common.sh"
+bench_setup mirror "$@"
+require_rsync
 cp -a "$TREE" "$WORK/src"
 LS=(bin/linksafe mirror --delete --json --index-dir "$WORK/index" "$WORK/src" "$WORK/l")
 RS=(rsync -aH --delete --stats "$WORK/src/" "$WORK/r/")
 "${LS[@]}" > /dev/null; "${RS[@]}" > /dev/null
 sleep 3   # let every time fall out of the index's two-second racy window
 
-secs() { local s e; s=$(date +%s.%N); "$@" > "$WORK/out" 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
 json() { python3 -c "import json,sys; print(json.load(open('$WORK/out'))['$1'])"; }
 
 printf '| run | rsync -aH --delete (s) | linksafe mirror --delete (s) | ratio | bytes copied (rsync / linksafe) |\n|---|---:|---:|---:|---|\n'

@@ -4,27 +4,15 @@
 #
 # usage: benchmarks/snapshot.sh [--entries N] [--rounds R]
 set -euo pipefail
-ENTRIES=100000 ROUNDS=3
-while (($#)); do
-    case $1 in
-        --entries) ENTRIES=$2; shift 2 ;;
-        --rounds) ROUNDS=$2; shift 2 ;;
-        *) echo "unknown argument: $1" >&2; exit 2 ;;
-    esac
-done
-command -v rsync >/dev/null || { echo "rsync is not installed (apt-get install rsync)" >&2; exit 2; }
-cd "$(dirname "$(realpath -- "$0")")/.."
-[[ -f target/linksafe.jar ]] || mvn -B -q package -DskipTests
-WORK=${TMPDIR:-/tmp}/linksafe-snapshot-bench
-TREE=${TMPDIR:-/tmp}/linksafe-bench/tree-e$ENTRIES-s1
-[[ -d $TREE ]] || python3 benchmarks/make-tree.py "$TREE" --entries "$ENTRIES" --seed 1
-rm -rf "$WORK"; mkdir -p "$WORK/rsync"
+source "$(dirname "$(realpath -- "$0")")/common.sh"
+bench_setup snapshot "$@"
+require_rsync
+mkdir -p "$WORK/rsync"
 cp -a "$TREE" "$WORK/src"
 bin/linksafe snapshot "$WORK/src" "$WORK/repo" > /dev/null
 rsync -aH "$WORK/src/" "$WORK/rsync/0/"
 sleep 1
 
-secs() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
 
 printf '| round | rsync --link-dest (s) | cp -al (s) | linksafe snapshot (s) | linksafe / rsync | linksafe / cp -al |\n|---|---:|---:|---:|---:|---:|\n'
 for round in $(seq "$ROUNDS"); do
