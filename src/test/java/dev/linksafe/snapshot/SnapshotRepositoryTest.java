@@ -161,4 +161,29 @@ class SnapshotRepositoryTest {
         Files.getAttribute(second.path().resolve("f"), "unix:ino"));
     Trees.assertIdentical(src, second.path());
   }
+
+  @Test
+  void aFileAtTheLinkLimitIsCopiedAfreshAndReported() throws Exception {
+    String type = Privileged.run("stat", "-f", "-c", "%T", base.toString()).strip();
+    if (!type.startsWith("ext")) {
+      Privileged.unavailable("needs ext4 for its 65,000-link limit, temp dir is on " + type);
+    }
+    Path src = Files.createDirectories(base.resolve("src"));
+    Files.writeString(src.resolve("popular"), "linked to death");
+    Path repo = base.resolve("repo");
+    SnapshotRepository.Created first = snapshot(src, repo, 0);
+    // fill the previous snapshot's inode up to ext4's limit with names outside the snapshots
+    Path filler = Files.createDirectories(repo.resolve(".linksafe/filler"));
+    Path inode = first.path().resolve("popular");
+    long links = (Integer) Files.getAttribute(inode, "unix:nlink");
+    for (long i = links; i < 65_000; i++) {
+      Files.createLink(filler.resolve("n" + i), inode);
+    }
+    SnapshotRepository.Created second = snapshot(src, repo, 1);
+    assertEquals(0, second.report().linkedToPrevious());
+    assertEquals(1, second.report().filesCopied());
+    assertTrue(second.report().notes().stream().anyMatch(n -> n.message().contains("not linked to the previous snapshot")),
+        second.report().notes().toString());
+    Trees.assertIdentical(src, second.path());
+  }
 }
