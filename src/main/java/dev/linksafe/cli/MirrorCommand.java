@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "mirror", mixinStandardHelpOptions = true,
     description = {"Keeps DST a faithful copy of SRC, run after run, doing only what changed: "
-        + "everything 'copy' does, plus an incremental index that lets unchanged names be "
-        + "skipped without looking at DST, renames at the source done as renames at DST, and "
+        + "everything 'copy' does, plus an incremental index with which an unchanged name "
+        + "costs one look at DST, renames at the source done as renames at DST (with --delete), and "
         + "with --delete, names gone from SRC removed from DST.",
         "The index is a cache in ~/.cache/linksafe (or --index-dir): deleting it costs time, "
         + "never correctness. A name whose time is within two seconds of the previous run is "
