@@ -226,6 +226,31 @@ class NtfsReparsePointTest {
   }
 
   @Test
+  void junctionsTravelThroughAnArchiveBackOntoNtfs() throws Exception {
+    try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
+        NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
+      Path data = populate(c);
+      Path archive = base.resolve("data.tar");
+      try (var out = Files.newOutputStream(archive)) {
+        var r = new dev.linksafe.archive.TarWriter(dev.linksafe.scan.ExcludeFilter.NONE)
+            .write(data, out, dev.linksafe.archive.Compression.NONE);
+        assertEquals(0, r.errors(), r.problems().toString());
+      }
+      try (var in = Files.newInputStream(archive)) {
+        var r = new dev.linksafe.archive.TarExtractor(true).extract(in, d.root().resolve("data"));
+        assertEquals(0, r.errors(), r.problems().toString());
+      }
+      d.remount();
+      assertArrayEquals(NtfsVolume.reparseData(data.resolve("windows")),
+          NtfsVolume.reparseData(d.root().resolve("data/windows")), "a real junction again, byte for byte");
+      assertArrayEquals(NtfsVolume.reparseData(data.resolve("projects-link")),
+          NtfsVolume.reparseData(d.root().resolve("data/projects-link")));
+      assertEquals(Files.getAttribute(d.root().resolve("data/plan-link.txt"), "unix:ino"),
+          Files.getAttribute(d.root().resolve("data/projects/plan.txt"), "unix:ino"));
+    }
+  }
+
+  @Test
   void unresolvableJunctionIsStillFoundAndCopied() throws Exception {
     try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32)) {
       Path data = Files.createDirectories(c.root().resolve("data"));
