@@ -30,8 +30,12 @@ class KillAndRerunTest {
       Process p = new ProcessBuilder(Privileged.javaCommand("copy", "--threads", "4", "--new-files", mode,
           src.toString(), dst.toString()))
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      // the JVM starts in ~0.3 s and the copy takes about a second: kill anywhere in that span
-      Thread.sleep(250 + random.nextInt(1200));
+      // wait for the copy to start (its destination appears), then kill it somewhere in its run
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!java.nio.file.Files.isDirectory(dst) && p.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      Thread.sleep(random.nextInt(500));
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
       if (!java.nio.file.Files.isDirectory(dst)
