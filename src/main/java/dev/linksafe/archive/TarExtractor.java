@@ -90,12 +90,15 @@ public final class TarExtractor {
     }
   }
 
+  /** A directory whose times and mode are set once its contents are in. */
+  private record DirectoryTime(Path path, FileStatus like) {}
+
   private final class Extraction {
     final Path root;
     final FileSystemAccess access;
     final List<Problem> problems = new ArrayList<>();
     /** Directories whose times are set last, deepest first (a stack in archive order). */
-    final Deque<Object[]> directoryTimes = new ArrayDeque<>();
+    final Deque<DirectoryTime> directoryTimes = new ArrayDeque<>();
     /**
      * Directories checked (or made) as real directories on the way down, the most recent few:
      * entries come directory by directory, so this spares a look at every parent of every
@@ -125,7 +128,7 @@ public final class TarExtractor {
       Path path = resolveInside(e.getName());
       if (path.equals(root)) {
         if (e.isDirectory()) {
-          directoryTimes.push(new Object[] {path, status(e, EntryKind.DIRECTORY)});
+          directoryTimes.push(new DirectoryTime(path, status(e, EntryKind.DIRECTORY)));
         }
         return;
       }
@@ -140,7 +143,7 @@ public final class TarExtractor {
         if (existing == null) {
           Files.createDirectory(path);
         }
-        directoryTimes.push(new Object[] {path, status(e, EntryKind.DIRECTORY)});
+        directoryTimes.push(new DirectoryTime(path, status(e, EntryKind.DIRECTORY)));
         directories++;
       } else if (e.isSymbolicLink()) {
         if (reparse != null && access.supportsReparsePoints()) {
@@ -292,11 +295,11 @@ public final class TarExtractor {
 
     void finishDirectories() {
       while (!directoryTimes.isEmpty()) {
-        Object[] d = directoryTimes.pop();
+        DirectoryTime d = directoryTimes.pop();
         try {
-          access.setMetadata((Path) d[0], (FileStatus) d[1], owners);
+          access.setMetadata(d.path(), d.like(), owners);
         } catch (IOException e) {
-          problems.add(new Problem(root.relativize((Path) d[0]).toString(), "cannot set directory metadata: " + e.getMessage()));
+          problems.add(new Problem(root.relativize(d.path()).toString(), "cannot set directory metadata: " + Problem.reason(e)));
         }
       }
     }

@@ -1,11 +1,7 @@
 package dev.linksafe.cli;
 
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Checks of path arguments, with messages that say what is wrong. */
@@ -26,16 +22,12 @@ final class Arguments {
     return path;
   }
 
-  static String reason(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such file or directory";
+  /** Requires an existing snapshot repository. */
+  static Path repository(Path path) {
+    existingDirectory(path, "REPO");
+    if (!dev.linksafe.snapshot.SnapshotRepository.isRepository(path)) {
+      throw new UsageException("not a snapshot repository (no .linksafe inside): " + path);
     }
-    if (e instanceof AccessDeniedException) {
-      return "permission denied";
-    }
-    if (e instanceof FileSystemException f && f.getReason() != null) {
-      return f.getReason();
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return path;
   }
 }

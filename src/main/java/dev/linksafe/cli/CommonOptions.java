@@ -1,5 +1,6 @@
 package dev.linksafe.cli;
 
+import dev.linksafe.model.Problem;
 import dev.linksafe.scan.ExcludeFilter;
 import dev.linksafe.scan.WalkOptions;
 import java.io.IOException;
@@ -42,7 +43,7 @@ final class CommonOptions {
       try {
         patterns.addAll(ExcludeFilter.readPatterns(file));
       } catch (IOException e) {
-        throw new UsageException("cannot read --exclude-from " + file + ": " + Arguments.reason(e));
+        throw new UsageException("cannot read --exclude-from " + file + ": " + Problem.reason(e));
       }
     }
     try {

@@ -1,5 +1,6 @@
 package dev.linksafe.cli;
 
+import dev.linksafe.model.Problem;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class Main implements Runnable {
 
   static String describe(IOException e) {
     String file = e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? f.getFile() + ": " : "";
-    return file + Arguments.reason(e);
+    return file + Problem.reason(e);
   }
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -48,10 +48,7 @@ final class PruneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Arguments.existingDirectory(repository, "REPO");
-    if (!SnapshotRepository.isRepository(repository)) {
-      throw new UsageException("not a snapshot repository (no .linksafe inside): " + repository);
-    }
+    Arguments.repository(repository);
     RetentionPolicy policy;
     try {
       policy = new RetentionPolicy(last, hourly, daily, weekly, monthly);

@@ -28,10 +28,7 @@ final class SnapshotsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Arguments.existingDirectory(repository, "REPO");
-    if (!SnapshotRepository.isRepository(repository)) {
-      throw new UsageException("not a snapshot repository (no .linksafe inside): " + repository);
-    }
+    Arguments.repository(repository);
     List<SnapshotInfo> list = new SnapshotRepository(repository).list();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

@@ -94,7 +94,7 @@ public final class CopyEngine {
       }
       new TreeWalker(sourceAccess, options.walk()).walk(source, run);
       mirror.finish(source, target, sourceAccess, targetAccess, options.owners(), options.dryRun(),
-          (key, e) -> run.problems.add(new Problem(key, "cannot delete what the source no longer has: " + reason(e))));
+          (key, e) -> run.problems.add(new Problem(key, "cannot delete what the source no longer has: " + Problem.reason(e))));
       mirror.commit();
       return run.report();
     } finally {
@@ -216,7 +216,7 @@ public final class CopyEngine {
           dst.writeShortName(target, name.get());
         }
       } catch (IOException e) {
-        notes.add(new Problem(display(entry), "DOS short name not kept: " + reason(e)));
+        notes.add(new Problem(display(entry), "DOS short name not kept: " + Problem.reason(e)));
       }
     }
 
@@ -373,7 +373,7 @@ public final class CopyEngine {
           Files.deleteIfExists(leftover);
         }
       } catch (IOException e) {
-        notes.add(new Problem(directory.toString(), "cannot remove leftover temporary files: " + reason(e)));
+        notes.add(new Problem(directory.toString(), "cannot remove leftover temporary files: " + Problem.reason(e)));
       }
     }
 
@@ -520,7 +520,7 @@ public final class CopyEngine {
         real = source(entry).toRealPath();
       } catch (IOException e) {
         notes.add(new Problem(display(entry), "cannot unroll junction to " + entry.reparsePoint().printName()
-            + " (" + reason(e) + "); kept as it is"));
+            + " (" + Problem.reason(e) + "); kept as it is"));
         applyReparse(entry, target, existing, reparse.planKept(entry, source(entry)));
         return;
       }
@@ -783,7 +783,7 @@ public final class CopyEngine {
       } catch (IOException e) {
         // past the link limit (ext4: 65,000), or another volume: this snapshot gets its own copy
         notes.add(new Problem(display(entry), "not linked to the previous snapshot ("
-            + reason(e) + "): copied afresh"));
+            + Problem.reason(e) + "): copied afresh"));
         return false;
       }
     }
@@ -905,7 +905,7 @@ public final class CopyEngine {
     }
 
     private void problem(Entry entry, String what, IOException e) {
-      problems.add(new Problem(display(entry), what + ": " + reason(e)));
+      problems.add(new Problem(display(entry), what + ": " + Problem.reason(e)));
     }
 
     @Override
@@ -946,18 +946,5 @@ public final class CopyEngine {
 
   static String kindName(Entry entry) {
     return entry.kind().name().toLowerCase().replace('_', ' ');
-  }
-
-  static String reason(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such file or directory";
-    }
-    if (e instanceof java.nio.file.AccessDeniedException a && a.getReason() == null) {
-      return "permission denied";
-    }
-    if (e instanceof FileSystemException f && f.getReason() != null) {
-      return f.getReason();
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 }

@@ -300,10 +300,17 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     byte[] c = cPath(path);
     byte[] buffer = new byte[4096];
     long n;
-    try {
-      n = LinuxLibc.readlink(c, buffer, buffer.length);
-    } catch (LastErrorException e) {
-      throw error(e, path, "cannot read link");
+    while (true) {
+      try {
+        n = LinuxLibc.readlink(c, buffer, buffer.length);
+      } catch (LastErrorException e) {
+        throw error(e, path, "cannot read link");
+      }
+      if (n < buffer.length) {
+        break;
+      }
+      // readlink cuts a target that fills the buffer: read it again with more room
+      buffer = new byte[buffer.length * 2];
     }
     java.nio.charset.CharsetDecoder decoder = NAME_CHARSET.newDecoder()
         .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)

@@ -11,7 +11,6 @@ import dev.linksafe.platform.FileSystemAccess;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -116,7 +115,7 @@ public final class TreeWalker {
         } catch (NoSuchFileException e) {
           visitor.problem(new Problem(display(directory.relative()), "vanished during the walk"));
         } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-          visitor.problem(new Problem(display(directory.relative()), "cannot read directory: " + reason(e)));
+          visitor.problem(new Problem(display(directory.relative()), "cannot read directory: " + Problem.reason(e)));
         }
         new BatchTask(state, directory, batch).compute();
         for (int i = forked.size() - 1; i >= 0; i--) {
@@ -181,7 +180,7 @@ public final class TreeWalker {
         visitor.problem(new Problem(display(relative), "vanished during the walk"));
         return null;
       } catch (IOException e) {
-        visitor.problem(new Problem(display(relative), "cannot read status: " + reason(e)));
+        visitor.problem(new Problem(display(relative), "cannot read status: " + Problem.reason(e)));
         return null;
       }
       boolean directory = status.kind() == EntryKind.DIRECTORY;
@@ -205,7 +204,7 @@ public final class TreeWalker {
       } catch (NoSuchFileException e) {
         visitor.problem(new Problem(display(relative), "vanished during the walk"));
       } catch (IOException e) {
-        visitor.problem(new Problem(display(relative), "cannot read link: " + reason(e)));
+        visitor.problem(new Problem(display(relative), "cannot read link: " + Problem.reason(e)));
       }
       return null;
     }
@@ -216,15 +215,5 @@ public final class TreeWalker {
     String s = relative.toString();
     String separator = relative.getFileSystem().getSeparator();
     return separator.equals("/") ? s : s.replace(separator, "/");
-  }
-
-  static String reason(Exception e) {
-    if (e instanceof FileSystemException f && f.getReason() != null) {
-      return f.getReason();
-    }
-    if (e instanceof AccessDeniedException) {
-      return "permission denied";
-    }
-    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
   }
 }
