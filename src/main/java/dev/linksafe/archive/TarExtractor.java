@@ -49,7 +49,8 @@ public final class TarExtractor {
   public ArchiveReport extract(InputStream in, Path target) throws IOException {
     Files.createDirectories(target);
     Path root = target.toRealPath();
-    Extraction x = new Extraction(root, Platforms.forPath(root));
+    // confined: a directory swapped for a link while extracting is not followed
+    Extraction x = new Extraction(root, Platforms.forPath(root).confinedTo(root));
     try (TarArchiveInputStream tar = new TarArchiveInputStream(Compression.unwrap(in), "UTF-8")) {
       TarArchiveEntry entry;
       while (true) {
@@ -137,11 +138,11 @@ public final class TarExtractor {
       if (e.isDirectory()) {
         FileStatus existing = statOrNull(path);
         if (existing != null && existing.kind() != EntryKind.DIRECTORY) {
-          Files.delete(path); // a file or link in the way: replaced, not followed
+          access.delete(path); // a file or link in the way: replaced, not followed
           existing = null;
         }
         if (existing == null) {
-          Files.createDirectory(path);
+          access.createDirectory(path, 0755);
         }
         directoryTimes.push(new DirectoryTime(path, status(e, EntryKind.DIRECTORY)));
         directories++;
@@ -174,8 +175,7 @@ public final class TarExtractor {
         links++;
       } else if (e.isFile()) {
         replace(path, temp -> {
-          try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+          try (OutputStream out = access.createFile(temp)) {
             bytes += tar.transferTo(out);
           }
           setMetadata(temp, e, EntryKind.REGULAR_FILE);
@@ -238,7 +238,7 @@ public final class TarExtractor {
         current = current.resolve(part.toString());
         FileStatus s = statOrNull(current);
         if (s == null) {
-          Files.createDirectory(current);
+          access.createDirectory(current, 0755);
         } else if (s.kind() != EntryKind.DIRECTORY) {
           throw new Refused("would be written through " + root.relativize(current)
               + (s.kind() == EntryKind.SYMLINK ? ", a symlink" : ", which is not a directory") + ": refused");
@@ -270,11 +270,15 @@ public final class TarExtractor {
       boolean done = false;
       try {
         maker.make(temp);
-        Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
+        access.rename(temp, path);
         done = true;
       } finally {
         if (!done) {
-          Files.deleteIfExists(temp);
+          try {
+            access.delete(temp);
+          } catch (NoSuchFileException gone) {
+            // nothing was made
+          }
         }
       }
     }

@@ -85,7 +85,9 @@ public final class CopyEngine {
       throw new IllegalArgumentException("destination exists and is not a directory: " + target);
     }
     target = Files.exists(target) ? target.toRealPath() : target.toAbsolutePath().normalize();
-    FileSystemAccess targetAccess = Platforms.forPath(target, options.reparse().destinationDriveLetter());
+    // confined: a directory swapped for a link while the run works below it is not followed
+    FileSystemAccess targetAccess =
+        Platforms.forPath(target, options.reparse().destinationDriveLetter()).confinedTo(target);
     MirrorState mirror = openMirror(source, target);
     try {
       Run run = new Run(source, target, sourceAccess, targetAccess, createdRoot, mirror);
@@ -133,10 +135,6 @@ public final class CopyEngine {
           + source + ": the copy would copy itself");
     }
   }
-
-  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_DIRECTORY =
-      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-          java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
 
   /** Where a group's first name went, so that its later names can be linked to it. */
   private record FirstCopy(Path target, FileId id) {}
@@ -251,7 +249,7 @@ public final class CopyEngine {
           case CREATE_DIRECTORY -> mkdir(target);
           case REPLACE_WITH_DIRECTORY -> {
             if (!options.dryRun()) {
-              Files.delete(target); // a file or link, never followed
+              dst.delete(target); // a file or link, never followed
               mkdir(target);
             }
             replaced.increment();
@@ -284,10 +282,18 @@ public final class CopyEngine {
       }
     }
 
+    private void deleteIfExists(Path path) throws IOException {
+      try {
+        dst.delete(path);
+      } catch (NoSuchFileException e) {
+        // already gone
+      }
+    }
+
     /** Made private to its owner until its contents are in and its own mode is set on leaving. */
     private void mkdir(Path target) throws IOException {
       if (!options.dryRun()) {
-        Files.createDirectory(target, PRIVATE_DIRECTORY);
+        dst.createDirectory(target, 0700);
       }
     }
 
@@ -354,7 +360,7 @@ public final class CopyEngine {
         return null;
       }
       try {
-        Files.move(from.get(), target, StandardCopyOption.ATOMIC_MOVE);
+        dst.rename(from.get(), target);
         String oldKey = TreeWalker.display(targetRoot.relativize(from.get()));
         mirror.touched(oldKey);
         mirror.forget(oldKey);
@@ -370,7 +376,7 @@ public final class CopyEngine {
       try (DirectoryStream<Path> children = Files.newDirectoryStream(directory,
           p -> TempNames.isTemporary(p.getFileName().toString()))) {
         for (Path leftover : children) {
-          Files.deleteIfExists(leftover);
+          deleteIfExists(leftover);
         }
       } catch (IOException e) {
         notes.add(new Problem(directory.toString(), "cannot remove leftover temporary files: " + Problem.reason(e)));
@@ -497,7 +503,7 @@ public final class CopyEngine {
       }
       if (existing != null) {
         replaced.increment();
-        Files.delete(target); // a link, a reparse point or an empty directory: never followed
+        dst.delete(target); // a link, a reparse point or an empty directory: never followed
       }
       writeThroughTemp(target, temp -> {
         reparse.write(outcome, temp, options.owners());
@@ -535,7 +541,7 @@ public final class CopyEngine {
         }
       }
       if (existing != null && existing.kind() != EntryKind.DIRECTORY && !options.dryRun()) {
-        Files.delete(target);
+        dst.delete(target);
       }
       chain.add(real);
       CopyReport inner = new CopyEngine(options, actions, ProgressListener.NONE, Set.copyOf(chain))
@@ -840,7 +846,7 @@ public final class CopyEngine {
       } finally {
         if (!done) {
           try {
-            Files.deleteIfExists(target);
+            deleteIfExists(target);
           } catch (IOException ignored) {
             // its modification time is not the source's: the next run replaces it
           }
@@ -854,13 +860,13 @@ public final class CopyEngine {
       boolean done = false;
       try {
         long n = writer.write(temp);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        dst.rename(temp, target);
         done = true;
         return n;
       } finally {
         if (!done) {
           try {
-            Files.deleteIfExists(temp);
+            deleteIfExists(temp);
           } catch (IOException ignored) {
             // the next run removes leftovers
           }

@@ -192,7 +192,7 @@ final class MirrorState {
       Path path = targetRoot.resolve(key);
       try {
         if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          delete(path, dryRun);
+          delete(path, dst, dryRun);
           touched(key);
         }
         if (!dryRun) {
@@ -219,11 +219,12 @@ final class MirrorState {
     }
   }
 
-  private void delete(Path path, boolean dryRun) throws IOException {
+  /** Deletes a tree through {@code dst}, whose confinement keeps each deletion inside DST. */
+  private void delete(Path path, FileSystemAccess dst, boolean dryRun) throws IOException {
     Files.walkFileTree(path, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-        if (!dryRun) {
+        if (!dryRun && !Files.isWritable(dir) && !Files.isSymbolicLink(dir)) {
           // a read-only directory (copied as such) must open up to lose its entries
           dir.toFile().setWritable(true, true);
         }
@@ -233,7 +234,7 @@ final class MirrorState {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         if (!dryRun) {
-          Files.delete(file);
+          dst.delete(file);
         }
         deleted.increment();
         return FileVisitResult.CONTINUE;
@@ -245,7 +246,7 @@ final class MirrorState {
           throw e;
         }
         if (!dryRun) {
-          Files.delete(dir);
+          dst.delete(dir);
         }
         deleted.increment();
         return FileVisitResult.CONTINUE;

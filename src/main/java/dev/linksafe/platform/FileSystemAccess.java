@@ -97,6 +97,36 @@ public interface FileSystemAccess {
   /** Sets extended attributes on a name (not followed). */
   void writeXattrs(Path path, Map<String, byte[]> xattrs) throws IOException;
 
+  /**
+   * Creates a new file (an existing name there is an error, and never followed) with owner-only
+   * permissions, and returns a stream that writes its bytes; metadata is set separately.
+   */
+  java.io.OutputStream createFile(Path path) throws IOException;
+
+  /**
+   * Creates a directory with the permission bits {@code mode} (less the umask); an existing name
+   * there is an error.
+   */
+  void createDirectory(Path dir, int mode) throws IOException;
+
+  /**
+   * Renames {@code from} to {@code to} in one step, replacing a file or link (never followed) or
+   * an empty directory that stands at {@code to}.
+   */
+  void rename(Path from, Path to) throws IOException;
+
+  /** Deletes a file, a link (not what it points to) or an empty directory. */
+  void delete(Path path) throws IOException;
+
+  /**
+   * This access, changed so that no write under {@code root} follows a link on the way to the
+   * name it writes: a directory replaced by a symlink while a run works below it makes that write
+   * fail instead of landing outside {@code root}. Reads and names outside {@code root} are as
+   * before. Where the platform allows, the whole way is resolved by the kernel in one step;
+   * elsewhere each directory on the way is checked, which narrows the race but cannot close it.
+   */
+  FileSystemAccess confinedTo(Path root) throws IOException;
+
   /** How reflink clones are used when copying file contents. */
   enum ReflinkMode {
     /** Let the kernel share extents where the volume can (copy_file_range), else copy. */

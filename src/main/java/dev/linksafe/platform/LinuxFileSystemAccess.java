@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -31,6 +32,267 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   private static final ThreadLocal<byte[]> STATX_BUFFER = ThreadLocal.withInitial(() -> new byte[256]);
 
   private volatile boolean copyFileRangeWorks = true;
+  /** False once the kernel (older than 5.6, or a sandbox) refuses openat2. */
+  private static volatile boolean openat2Works = true;
+  /** The confinement root with every link in it resolved, or null. */
+  private final Path realConfinement;
+
+  public LinuxFileSystemAccess() {
+    this(null);
+  }
+
+  protected LinuxFileSystemAccess(Path confinement) {
+    super(confinement);
+    this.realConfinement = this.confinement == null ? null : realPathOf(this.confinement);
+  }
+
+  @Override
+  public FileSystemAccess confinedTo(Path root) {
+    return new LinuxFileSystemAccess(root);
+  }
+
+  /** The real path of {@code path}, which need not exist: its longest existing part resolved. */
+  static Path realPathOf(Path path) {
+    Path existing = path;
+    while (existing != null && !java.nio.file.Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return path;
+    }
+    try {
+      return existing.toRealPath().resolve(existing.relativize(path));
+    } catch (IOException e) {
+      return path;
+    }
+  }
+
+  /**
+   * A directory descriptor and a last name: where a write to a path lands. Below the confinement
+   * root the directory is opened without following any link on the way, so what is written
+   * there stays inside the root even if a directory is swapped for a link meanwhile.
+   */
+  final class At implements AutoCloseable {
+    final int dirFd;
+    final byte[] name;
+    final Path path;
+
+    At(int dirFd, byte[] name, Path path) {
+      this.dirFd = dirFd;
+      this.name = name;
+      this.path = path;
+    }
+
+    /** A name for path-only calls (xattrs): the descriptor's directory through /proc. */
+    byte[] procPath() {
+      if (dirFd == LinuxLibc.AT_FDCWD) {
+        return name;
+      }
+      byte[] prefix = ("/proc/self/fd/" + dirFd + "/").getBytes(StandardCharsets.US_ASCII);
+      byte[] c = new byte[prefix.length + name.length];
+      System.arraycopy(prefix, 0, c, 0, prefix.length);
+      System.arraycopy(name, 0, c, prefix.length, name.length);
+      return c;
+    }
+
+    @Override
+    public void close() {
+      if (dirFd != LinuxLibc.AT_FDCWD) {
+        closeQuietly(dirFd);
+      }
+    }
+  }
+
+  /** Where a write to {@code path} lands; see {@link At}. */
+  At at(Path path) throws IOException {
+    Path parent = confinedParent(path);
+    if (parent == null) {
+      return new At(LinuxLibc.AT_FDCWD, cPath(path), path);
+    }
+    int fd = openDirectoryWithoutLinks(path, realConfinement.resolve(confinement.relativize(parent)));
+    return new At(fd, cString(path.getFileName().toString()), path);
+  }
+
+  private int openDirectoryWithoutLinks(Path path, Path dir) throws IOException {
+    int flags = LinuxLibc.O_PATH | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC;
+    if (openat2Works) {
+      ByteBuffer how = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
+      how.putLong(0, flags).putLong(8, 0).putLong(16, LinuxLibc.RESOLVE_NO_SYMLINKS);
+      byte[] c = cPath(dir);
+      for (int attempt = 0; ; attempt++) {
+        try {
+          return (int) LinuxLibc.syscall(LinuxLibc.SYS_OPENAT2, LinuxLibc.AT_FDCWD, c, how.array(), 24);
+        } catch (LastErrorException e) {
+          int errno = e.getErrorCode();
+          if (errno == LinuxLibc.ELOOP || errno == LinuxLibc.ENOTDIR) {
+            throw linkOnTheWay(path, null);
+          }
+          if (errno == LinuxLibc.EAGAIN && attempt < 10) {
+            continue;
+          }
+          if (errno != LinuxLibc.ENOSYS && errno != LinuxLibc.EPERM) {
+            throw error(e, path, "cannot open its directory");
+          }
+          openat2Works = false;
+          break;
+        }
+      }
+    }
+    // no openat2: open one name after another from the root, none of them followed
+    int fd;
+    try {
+      fd = LinuxLibc.open(cPath(realConfinement), flags, 0);
+    } catch (LastErrorException e) {
+      throw error(e, path, "cannot open the destination root");
+    }
+    for (Path name : realConfinement.relativize(dir)) {
+      try {
+        int next = LinuxLibc.openat(fd, cString(name.toString()), flags | LinuxLibc.O_NOFOLLOW, 0);
+        closeQuietly(fd);
+        fd = next;
+      } catch (LastErrorException e) {
+        closeQuietly(fd);
+        int errno = e.getErrorCode();
+        if (errno == LinuxLibc.ELOOP || errno == LinuxLibc.ENOTDIR) {
+          throw linkOnTheWay(path, null);
+        }
+        throw error(e, path, "cannot open its directory");
+      }
+    }
+    return fd;
+  }
+
+  @Override
+  public java.io.OutputStream createFile(Path path) throws IOException {
+    int fd;
+    try (At at = at(path)) {
+      fd = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT
+          | LinuxLibc.O_EXCL | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0600);
+    } catch (LastErrorException e) {
+      throw error(e, path, "cannot create");
+    }
+    return new DescriptorOutputStream(fd, path);
+  }
+
+  /** Writes to a descriptor in large chunks; close reports errors that only show then (NFS, FUSE). */
+  private static final class DescriptorOutputStream extends java.io.OutputStream {
+    private final int fd;
+    private final Path path;
+    private final byte[] buffer = new byte[256 * 1024];
+    private int filled;
+    private boolean closed;
+
+    DescriptorOutputStream(int fd, Path path) {
+      this.fd = fd;
+      this.path = path;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (filled == buffer.length) {
+        drain();
+      }
+      buffer[filled++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        if (filled == buffer.length) {
+          drain();
+        }
+        int n = Math.min(len, buffer.length - filled);
+        System.arraycopy(b, off, buffer, filled, n);
+        filled += n;
+        off += n;
+        len -= n;
+      }
+    }
+
+    private void drain() throws IOException {
+      int done = 0;
+      while (done < filled) {
+        if (done > 0) {
+          System.arraycopy(buffer, done, buffer, 0, filled - done);
+          filled -= done;
+          done = 0;
+        }
+        try {
+          done += (int) LinuxLibc.write(fd, buffer, filled);
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() != LinuxLibc.EINTR) {
+            throw error(e, path, "cannot write");
+          }
+        }
+      }
+      filled = 0;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        drain();
+      } catch (IOException e) {
+        closeQuietly(fd);
+        throw e;
+      }
+      try {
+        LinuxLibc.close(fd);
+      } catch (LastErrorException e) {
+        throw error(e, path, "cannot finish writing");
+      }
+    }
+  }
+
+  @Override
+  public void createDirectory(Path dir, int mode) throws IOException {
+    try (At at = at(dir)) {
+      LinuxLibc.mkdirat(at.dirFd, at.name, mode);
+    } catch (LastErrorException e) {
+      throw error(e, dir, "cannot create directory");
+    }
+  }
+
+  @Override
+  public void rename(Path from, Path to) throws IOException {
+    try (At a = at(from); At b = at(to)) {
+      LinuxLibc.renameat(a.dirFd, a.name, b.dirFd, b.name);
+    } catch (LastErrorException e) {
+      throw error(e, to, "cannot rename " + from + " to it");
+    }
+  }
+
+  @Override
+  public void delete(Path path) throws IOException {
+    try (At at = at(path)) {
+      try {
+        LinuxLibc.unlinkat(at.dirFd, at.name, 0);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != LinuxLibc.EISDIR) {
+          throw e;
+        }
+        LinuxLibc.unlinkat(at.dirFd, at.name, LinuxLibc.AT_REMOVEDIR);
+      }
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == 39) {
+        throw new java.nio.file.DirectoryNotEmptyException(path.toString());
+      }
+      throw error(e, path, "cannot delete");
+    }
+  }
+
+  @Override
+  public void createHardLink(Path link, Path existing) throws IOException {
+    try (At a = at(existing); At b = at(link)) {
+      LinuxLibc.linkat(a.dirFd, a.name, b.dirFd, b.name, 0);
+    } catch (LastErrorException e) {
+      throw error(e, link, "cannot link to " + existing);
+    }
+  }
 
   static boolean isAvailable() {
     return LinuxLibc.AVAILABLE;
@@ -134,9 +396,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     try {
       checkSameFile(in, source, like);
       int out;
-      try {
-        out = LinuxLibc.open(cPath(target), LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT | LinuxLibc.O_EXCL
-            | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0600);
+      try (At at = at(target)) {
+        out = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT
+            | LinuxLibc.O_EXCL | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0600);
       } catch (LastErrorException e) {
         throw error(e, target, "cannot create");
       }
@@ -151,9 +413,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
             throw error(e, target, "cannot set owner");
           }
         }
-        if (!xattrs.isEmpty()) {
-          writeXattrs(target, xattrs);
-        }
+        writeXattrs(out, target, xattrs);
         setMetadata(out, target, like, false);
         closed = true;
         try {
@@ -326,8 +586,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   /** Creates a symlink whose target is exactly these characters: no path normalisation. */
   @Override
   public void createSymlink(Path link, String target) throws IOException {
-    try {
-      LinuxLibc.symlink(cString(target), cPath(link));
+    try (At at = at(link)) {
+      LinuxLibc.symlinkat(cString(target), at.dirFd, at.name);
     } catch (LastErrorException e) {
       throw error(e, link, "cannot create symlink");
     }
@@ -343,8 +603,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       case SOCKET: type = 0140000; break;
       default: throw new IllegalArgumentException("not a special file: " + like.kind());
     }
-    try {
-      LinuxLibc.mknod(cPath(path), type | (like.mode() & 0777), like.rdev());
+    try (At at = at(path)) {
+      LinuxLibc.mknodat(at.dirFd, at.name, type | (like.mode() & 0777), like.rdev());
     } catch (LastErrorException e) {
       throw error(e, path, "cannot create " + like.kind().name().toLowerCase().replace('_', ' '));
     }
@@ -370,16 +630,15 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public void setMetadata(Path path, FileStatus like, boolean owner) throws IOException {
-    byte[] c = cPath(path);
-    try {
+    try (At at = at(path)) {
       if (owner && like.uid() >= 0) {
-        LinuxLibc.lchown(c, like.uid(), like.gid());
+        LinuxLibc.fchownat(at.dirFd, at.name, like.uid(), like.gid(), LinuxLibc.AT_SYMLINK_NOFOLLOW);
       }
       if (like.kind() != EntryKind.SYMLINK) {
-        // after chown, which clears set-id bits
-        LinuxLibc.fchmodat(LinuxLibc.AT_FDCWD, c, like.mode() & 07777, 0);
+        // after chown, which clears set-id bits; not followed: a link put here is refused
+        LinuxLibc.fchmodat(at.dirFd, at.name, like.mode() & 07777, LinuxLibc.AT_SYMLINK_NOFOLLOW);
       }
-      LinuxLibc.utimensat(LinuxLibc.AT_FDCWD, c, times(like), LinuxLibc.AT_SYMLINK_NOFOLLOW);
+      LinuxLibc.utimensat(at.dirFd, at.name, times(like), LinuxLibc.AT_SYMLINK_NOFOLLOW);
     } catch (LastErrorException e) {
       throw error(e, path, "cannot set metadata");
     }
@@ -441,11 +700,29 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public void writeXattrs(Path path, Map<String, byte[]> xattrs) throws IOException {
-    byte[] c = cPath(path);
+    if (xattrs.isEmpty()) {
+      return;
+    }
+    try (At at = at(path)) {
+      writeXattrs(-1, at.procPath(), path, xattrs);
+    }
+  }
+
+  private static void writeXattrs(int fd, Path path, Map<String, byte[]> xattrs) throws IOException {
+    writeXattrs(fd, null, path, xattrs);
+  }
+
+  /** Sets attributes through the descriptor {@code fd}, or where {@code fd} is -1 on {@code c}. */
+  private static void writeXattrs(int fd, byte[] c, Path path, Map<String, byte[]> xattrs)
+      throws IOException {
     for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
       byte[] value = x.getValue();
       try {
-        LinuxLibc.lsetxattr(c, cString(x.getKey()), value, value.length, 0);
+        if (fd >= 0) {
+          LinuxLibc.fsetxattr(fd, cString(x.getKey()), value, value.length, 0);
+        } else {
+          LinuxLibc.lsetxattr(c, cString(x.getKey()), value, value.length, 0);
+        }
       } catch (LastErrorException e) {
         if (e.getErrorCode() == LinuxLibc.ENOTSUP) {
           continue; // this volume cannot hold this attribute: nothing to keep

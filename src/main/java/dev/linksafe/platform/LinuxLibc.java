@@ -52,6 +52,16 @@ final class LinuxLibc {
   static final int ENOTTY = 25;
   static final int EBADF = 9;
   static final int EPERM = 1;
+  static final int ELOOP = 40;
+  static final int ENOTDIR = 20;
+  static final int EISDIR = 21;
+  static final int EAGAIN = 11;
+  static final int O_PATH = 010000000;
+  /** Differs by architecture like O_NOFOLLOW. */
+  static final int O_DIRECTORY = oDirectory(Platform.ARCH);
+  static final int AT_REMOVEDIR = 0x200;
+  static final long SYS_OPENAT2 = 437;
+  static final long RESOLVE_NO_SYMLINKS = 0x04;
 
   private LinuxLibc() {}
 
@@ -59,7 +69,39 @@ final class LinuxLibc {
     return arch.startsWith("aarch64") || arch.startsWith("arm") || arch.startsWith("ppc") ? 0100000 : 0400000;
   }
 
+  static int oDirectory(String arch) {
+    return arch.startsWith("aarch64") || arch.startsWith("arm") || arch.startsWith("ppc") ? 040000 : 0200000;
+  }
+
   static native int geteuid();
+
+  /** openat2(2), which glibc does not wrap; {@code how} is a struct open_how. */
+  static native long syscall(long number, int dirfd, byte[] path, byte[] how, long size)
+      throws LastErrorException;
+
+  static native int openat(int dirfd, byte[] path, int flags, int mode) throws LastErrorException;
+
+  static native long write(int fd, byte[] buffer, long count) throws LastErrorException;
+
+  static native int mkdirat(int dirfd, byte[] path, int mode) throws LastErrorException;
+
+  static native int renameat(int fromDirfd, byte[] from, int toDirfd, byte[] to)
+      throws LastErrorException;
+
+  static native int unlinkat(int dirfd, byte[] path, int flags) throws LastErrorException;
+
+  static native int symlinkat(byte[] target, int dirfd, byte[] linkPath) throws LastErrorException;
+
+  static native int linkat(int fromDirfd, byte[] from, int toDirfd, byte[] to, int flags)
+      throws LastErrorException;
+
+  static native int mknodat(int dirfd, byte[] path, int mode, long dev) throws LastErrorException;
+
+  static native int fchownat(int dirfd, byte[] path, int uid, int gid, int flags)
+      throws LastErrorException;
+
+  static native int fsetxattr(int fd, byte[] name, byte[] value, long size, int flags)
+      throws LastErrorException;
 
   static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer)
       throws LastErrorException;

@@ -37,6 +37,91 @@ public class NioFileSystemAccess implements FileSystemAccess {
       "unix:ino,dev,nlink,mode,size,uid,gid,rdev,lastModifiedTime,lastAccessTime,ctime,"
           + "isDirectory,isRegularFile,isSymbolicLink";
 
+  /** The root below which writes never pass a link, as callers name it; null for none. */
+  protected final Path confinement;
+
+  public NioFileSystemAccess() {
+    this(null);
+  }
+
+  protected NioFileSystemAccess(Path confinement) {
+    this.confinement = confinement == null ? null : confinement.toAbsolutePath().normalize();
+  }
+
+  @Override
+  public FileSystemAccess confinedTo(Path root) throws IOException {
+    return new NioFileSystemAccess(root);
+  }
+
+  /**
+   * Refuses a write to {@code path} when a directory between the confinement root and it is a
+   * link. Checked one name after another: this narrows the race with a directory swapped for a
+   * link, where the kernel offers nothing better.
+   */
+  protected void checkWay(Path path) throws IOException {
+    Path parent = confinedParent(path);
+    if (parent == null) {
+      return;
+    }
+    Path current = confinement;
+    for (Path name : confinement.relativize(parent)) {
+      current = current.resolve(name);
+      if (Files.isSymbolicLink(current)) {
+        throw linkOnTheWay(path, current);
+      }
+    }
+  }
+
+  /** The parent of {@code path} when it lies strictly below the confinement root, else null. */
+  protected final Path confinedParent(Path path) {
+    if (confinement == null) {
+      return null;
+    }
+    Path absolute = path.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    if (parent == null || parent.equals(confinement) || !parent.startsWith(confinement)) {
+      return null;
+    }
+    return parent;
+  }
+
+  static FileSystemException linkOnTheWay(Path path, Path where) {
+    return new FileSystemException(path.toString(), null, "the way to it passes a symbolic link"
+        + (where == null ? "" : " at " + where) + " (a directory replaced by a link?); not followed,"
+        + " nothing written there");
+  }
+
+  @Override
+  public java.io.OutputStream createFile(Path path) throws IOException {
+    checkWay(path);
+    return Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS);
+  }
+
+  @Override
+  public void createDirectory(Path dir, int mode) throws IOException {
+    checkWay(dir);
+    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.createDirectory(dir,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(permissions(mode)));
+    } else {
+      Files.createDirectory(dir);
+    }
+  }
+
+  @Override
+  public void rename(Path from, Path to) throws IOException {
+    checkWay(from);
+    checkWay(to);
+    Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Override
+  public void delete(Path path) throws IOException {
+    checkWay(path);
+    Files.delete(path);
+  }
+
   @Override
   public FileStatus stat(Path path) throws IOException {
     Map<String, Object> a;
@@ -120,6 +205,7 @@ public class NioFileSystemAccess implements FileSystemAccess {
   @Override
   public long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink,
       boolean owner, Map<String, byte[]> xattrs) throws IOException {
+    checkWay(target);
     long copied = copyContents(source, target, reflink);
     setMetadata(target, like, owner);
     // after the owner, whose change would drop capabilities; attributes leave times alone
@@ -161,11 +247,14 @@ public class NioFileSystemAccess implements FileSystemAccess {
 
   @Override
   public void createHardLink(Path link, Path existing) throws IOException {
+    checkWay(link);
+    checkWay(existing);
     Files.createLink(link, existing);
   }
 
   @Override
   public void createSymlink(Path link, String target) throws IOException {
+    checkWay(link);
     Files.createSymbolicLink(link, link.getFileSystem().getPath(target));
   }
 
@@ -177,6 +266,7 @@ public class NioFileSystemAccess implements FileSystemAccess {
 
   @Override
   public void setMetadata(Path path, FileStatus like, boolean owner) throws IOException {
+    checkWay(path);
     if (owner && like.uid() >= 0) {
       setOwner(path, like);
     }
@@ -238,6 +328,7 @@ public class NioFileSystemAccess implements FileSystemAccess {
 
   @Override
   public void writeXattrs(Path path, Map<String, byte[]> xattrs) throws IOException {
+    checkWay(path);
     UserDefinedFileAttributeView view =
         Files.getFileAttributeView(path, UserDefinedFileAttributeView.class, NOFOLLOW);
     if (view == null) {

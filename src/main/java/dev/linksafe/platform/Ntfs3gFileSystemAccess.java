@@ -36,8 +36,18 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
    * @param driveLetter its drive letter, or null when unknown
    */
   public Ntfs3gFileSystemAccess(Path mountRoot, Character driveLetter) {
+    this(mountRoot, driveLetter, null);
+  }
+
+  private Ntfs3gFileSystemAccess(Path mountRoot, Character driveLetter, Path confinement) {
+    super(confinement);
     this.mountRoot = mountRoot;
     this.driveLetter = driveLetter == null ? null : Character.toUpperCase(driveLetter);
+  }
+
+  @Override
+  public FileSystemAccess confinedTo(Path root) {
+    return new Ntfs3gFileSystemAccess(mountRoot, driveLetter, root);
   }
 
   /** Whether {@code path} lies on a volume mounted by ntfs-3g. */
@@ -170,8 +180,8 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
 
   @Override
   public void writeShortName(Path path, byte[] shortName) throws IOException {
-    try {
-      LinuxLibc.lsetxattr(cPath(path), DOS_NAME, shortName, shortName.length, 0);
+    try (At at = at(path)) {
+      LinuxLibc.lsetxattr(at.procPath(), DOS_NAME, shortName, shortName.length, 0);
     } catch (LastErrorException e) {
       throw error(e, path, "cannot set the DOS short name " + new String(shortName, java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -187,14 +197,15 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
   @Override
   public void createReparsePoint(Path path, ReparsePoint reparsePoint, boolean directory)
       throws IOException {
-    if (directory) {
-      Files.createDirectory(path);
-    } else {
-      Files.createFile(path);
-    }
     byte[] raw = reparsePoint.raw();
-    try {
-      LinuxLibc.lsetxattr(cPath(path), REPARSE_NAME, raw, raw.length, 0);
+    try (At at = at(path)) {
+      if (directory) {
+        LinuxLibc.mkdirat(at.dirFd, at.name, 0755);
+      } else {
+        LinuxLibc.close(LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT
+            | LinuxLibc.O_EXCL | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0644));
+      }
+      LinuxLibc.lsetxattr(at.procPath(), REPARSE_NAME, raw, raw.length, 0);
     } catch (LastErrorException e) {
       throw error(e, path, String.format("cannot set reparse data (tag 0x%08X)", reparsePoint.tag()));
     }

@@ -26,7 +26,17 @@ public final class WindowsFileSystemAccess extends NioFileSystemAccess {
   private final WindowsKernel32 kernel32;
 
   WindowsFileSystemAccess() {
-    this.kernel32 = WindowsKernel32.load();
+    this(WindowsKernel32.load(), null);
+  }
+
+  private WindowsFileSystemAccess(WindowsKernel32 kernel32, Path confinement) {
+    super(confinement);
+    this.kernel32 = kernel32;
+  }
+
+  @Override
+  public FileSystemAccess confinedTo(Path root) {
+    return new WindowsFileSystemAccess(kernel32, root);
   }
 
   private HANDLE open(Path path, int access) throws IOException {
@@ -97,6 +107,7 @@ public final class WindowsFileSystemAccess extends NioFileSystemAccess {
   @Override
   public void createReparsePoint(Path path, ReparsePoint reparsePoint, boolean directory)
       throws IOException {
+    checkWay(path);
     if (directory) {
       Files.createDirectory(path);
     } else {

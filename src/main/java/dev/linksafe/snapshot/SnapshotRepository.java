@@ -3,6 +3,8 @@ package dev.linksafe.snapshot;
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.linksafe.copy.ActionListener;
 import dev.linksafe.copy.CopyEngine;
+import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.platform.Platforms;
 import dev.linksafe.copy.CopyOptions;
 import dev.linksafe.copy.CopyReport;
 import dev.linksafe.copy.MirrorOptions;
@@ -295,19 +297,22 @@ public final class SnapshotRepository {
     Files.move(temp, repository.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** Deletes a tree without following any link in it. */
+  /** Deletes a tree without following any link in it or on the way to its names. */
   static void deleteTree(Path root) throws IOException {
+    FileSystemAccess access = Platforms.forPath(root).confinedTo(root);
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        // a read-only directory (copied as such) must open up to lose its entries
-        dir.toFile().setWritable(true, true);
+        if (!Files.isWritable(dir) && !Files.isSymbolicLink(dir)) {
+          // a read-only directory (copied as such) must open up to lose its entries
+          dir.toFile().setWritable(true, true);
+        }
         return FileVisitResult.CONTINUE;
       }
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
+        access.delete(file);
         return FileVisitResult.CONTINUE;
       }
 
@@ -316,7 +321,7 @@ public final class SnapshotRepository {
         if (e != null) {
           throw e;
         }
-        Files.delete(dir);
+        access.delete(dir);
         return FileVisitResult.CONTINUE;
       }
     });
