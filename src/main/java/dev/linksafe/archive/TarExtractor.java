@@ -68,7 +68,14 @@ public final class TarExtractor {
         try {
           x.extract(entry, tar);
         } catch (IOException e) {
-          x.problems.add(new Problem(entry.getName(), "cannot extract: " + e.getMessage()));
+          Problem problem = new Problem(entry.getName(), "cannot extract: " + e.getMessage());
+          x.problems.add(problem);
+          if (problem.saysDestinationFull()) {
+            x.finishDirectories();
+            throw new java.nio.file.FileSystemException(root.toString(), null, "the destination is full ("
+                + problem + "); stopped after " + x.files + " files. Nothing partial was left under a"
+                + " final name: free space and extract again");
+          }
           if (isTruncation(e)) {
             break;
           }

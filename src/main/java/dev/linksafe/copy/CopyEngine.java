@@ -95,8 +95,12 @@ public final class CopyEngine {
         run.notes.add(new Problem(".", mirror.indexNote()));
       }
       new TreeWalker(sourceAccess, options.walk()).walk(source, run);
+      if (run.stoppedBecause != null) {
+        // no deletions and no index commit: the next run starts from what is really there
+        throw new DestinationFullException(target, run.stoppedBecause, run.report());
+      }
       mirror.finish(source, target, sourceAccess, targetAccess, options.owners(), options.dryRun(),
-          (key, e) -> run.problems.add(new Problem(key, "cannot delete what the source no longer has: " + Problem.reason(e))));
+          (key, e) -> run.fail(new Problem(key, "cannot delete what the source no longer has: " + Problem.reason(e))));
       mirror.commit();
       return run.report();
     } finally {
@@ -170,6 +174,8 @@ public final class CopyEngine {
     final boolean createdRoot;
     final HardLinkTracker<CompletableFuture<FirstCopy>> groups = new HardLinkTracker<>();
     final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
+    /** The first problem that said the destination is full, after which nothing new starts. */
+    volatile Problem stoppedBecause;
     final List<Problem> notes = Collections.synchronizedList(new ArrayList<>());
     final LongAdder entries = new LongAdder();
     final LongAdder directories = new LongAdder();
@@ -553,7 +559,7 @@ public final class CopyEngine {
       symlinks.add(inner.symlinks());
       unchanged.add(inner.unchanged());
       String prefix = display(entry) + "/";
-      inner.problems().forEach(p -> problems.add(new Problem(prefix + p.path(), p.message())));
+      inner.problems().forEach(p -> fail(new Problem(prefix + p.path(), p.message())));
       notes.add(new Problem(display(entry), "junction to " + entry.reparsePoint().printName()
           + " unrolled: " + inner.filesCopied() + " files copied as a real directory"));
     }
@@ -657,7 +663,7 @@ public final class CopyEngine {
         return 0;
       }
       if (kind == Action.Kind.CONFLICT) {
-        problems.add(new Problem(display(entry),
+        fail(new Problem(display(entry),
             "a directory stands at the destination where the source has a " + kindName(entry) + "; left alone"));
         return 0;
       }
@@ -716,7 +722,7 @@ public final class CopyEngine {
             if (!options.owners() && (entry.kind() == EntryKind.CHARACTER_DEVICE
                 || entry.kind() == EntryKind.BLOCK_DEVICE)) {
               specials.decrement();
-              problems.add(new Problem(display(entry), "device nodes can only be created when running as root; skipped"));
+              fail(new Problem(display(entry), "device nodes can only be created when running as root; skipped"));
               return 0;
             }
             writeThroughTemp(target, temp -> {
@@ -819,7 +825,7 @@ public final class CopyEngine {
         links.decrement();
         files.increment();
         separate.increment();
-        problems.add(new Problem(display(entry), "cannot link to " + relative(action.linkTo())
+        fail(new Problem(display(entry), "cannot link to " + relative(action.linkTo())
             + " (" + (reason.contains("EMLINK") || reason.toLowerCase().contains("too many") ? "too many links" : "another volume")
             + "): copied separately, so this name is no longer a link of its group"));
       }
@@ -911,12 +917,25 @@ public final class CopyEngine {
     }
 
     private void problem(Entry entry, String what, IOException e) {
-      problems.add(new Problem(display(entry), what + ": " + Problem.reason(e)));
+      fail(new Problem(display(entry), what + ": " + Problem.reason(e)));
+    }
+
+    /** Records a problem; one that says the destination is full ends the run. */
+    void fail(Problem problem) {
+      problems.add(problem);
+      if (stoppedBecause == null && problem.saysDestinationFull()) {
+        stoppedBecause = problem;
+      }
+    }
+
+    @Override
+    public boolean stopped() {
+      return stoppedBecause != null;
     }
 
     @Override
     public void problem(Problem problem) {
-      problems.add(problem);
+      fail(problem);
       mirror.unreadable(problem.path());
     }
 
@@ -924,7 +943,8 @@ public final class CopyEngine {
       long[] partial = {0};
       groups.forEachOpen(g -> {
         partial[0]++;
-        FirstCopy first = g.state().getNow(null);
+        // a first name that failed (reported already) completed its future exceptionally
+        FirstCopy first = g.state().isCompletedExceptionally() ? null : g.state().getNow(null);
         String name = first == null ? g.id().toString() : relative(first.target());
         notes.add(new Problem(name, "partial hard-link group: " + g.seen() + " of " + g.linkCount()
             + " names lie inside the source; those were linked"));

@@ -33,6 +33,19 @@ public record Problem(String path, String message) {
     return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage());
   }
 
+  /**
+   * Whether this problem says that the destination volume or quota is full (ENOSPC, EDQUOT),
+   * after which a run stops rather than fail on every later name.
+   */
+  public boolean saysDestinationFull() {
+    String m = message.toLowerCase(java.util.Locale.ROOT);
+    if (m.contains("extended attribute")) {
+      return false; // ext4 says ENOSPC for one attribute too large for its inode: that file only
+    }
+    return m.contains("enospc") || m.contains("no space left") || m.contains("edquot")
+        || m.contains("quota exceeded");
+  }
+
   @Override
   public String toString() {
     return path + ": " + message;

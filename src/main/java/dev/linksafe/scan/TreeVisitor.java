@@ -29,6 +29,14 @@ public interface TreeVisitor<D> {
   void problem(Problem problem);
 
   /**
+   * Whether the walk should end early (the destination filled up): once true, no further
+   * directory is entered and no further entry handed out; work under way finishes.
+   */
+  default boolean stopped() {
+    return false;
+  }
+
+  /**
    * A directory reached a second time under the same identity (bind mount, directory hard
    * link): it is not descended again.
    */

@@ -91,6 +91,9 @@ public final class TreeWalker {
 
       @Override
       protected void compute() {
+        if (visitor.stopped()) {
+          return;
+        }
         D state = visitor.enterDirectory(parentState, directory);
         if (state == null) {
           return;
@@ -140,6 +143,9 @@ public final class TreeWalker {
       protected void compute() {
         List<DirectoryTask> subdirectories = new ArrayList<>();
         for (Path child : children) {
+          if (visitor.stopped()) {
+            break;
+          }
           Entry entry = entryFor(parent, child);
           if (entry == null) {
             continue;
