@@ -62,6 +62,16 @@ public final class TarExtractor {
           break;
         }
         if (entry == null) {
+          if (tar.getBytesRead() % 512 != 0) {
+            // tar comes in 512-byte blocks: ending inside one means the archive was cut
+            x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
+                "archive is truncated or corrupt: it ends inside a header block"));
+          }
+          break;
+        }
+        if (!entry.isCheckSumOK()) {
+          x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
+              "archive is truncated or corrupt: a header's checksum does not match; stopped there"));
           break;
         }
         x.lastName = entry.getName();
@@ -176,7 +186,7 @@ public final class TarExtractor {
           throw new Refused("hard link to " + e.getLinkName() + ", which the archive has not extracted");
         }
         if (linked.kind() == EntryKind.DIRECTORY) {
-          throw new Refused("hard link to a directory: " + e.getLinkName());
+          throw new Refused("hard link to a directory (" + e.getLinkName() + "): refused");
         }
         replace(path, temp -> access.createHardLink(temp, existingName));
         links++;
