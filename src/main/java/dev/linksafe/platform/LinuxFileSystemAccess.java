@@ -391,6 +391,14 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     try {
       in = LinuxLibc.open(cPath(source), LinuxLibc.O_RDONLY | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0);
     } catch (LastErrorException e) {
+      if (e.getErrorCode() == 2) {
+        throw new NoSuchFileException(source.toString(), null,
+            "vanished since the walk; skipped, the next run sees what is there");
+      }
+      if (e.getErrorCode() == LinuxLibc.ELOOP) {
+        throw new FileSystemException(source.toString(), null,
+            "replaced by a symlink since the walk; skipped, the next run copies the link");
+      }
       throw error(e, source, "cannot open for reading");
     }
     try {
@@ -405,6 +413,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       boolean closed = false;
       try {
         long copied = copyOpen(in, out, source, target, like.size(), reflink);
+        checkUnchangedWhileCopied(in, source, like);
         // chown drops security.capability and set-id bits: owner first, then attributes, then mode
         if (owner && like.uid() >= 0) {
           try {
@@ -446,6 +455,27 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     if (!opened.equals(like.id())) {
       throw new FileSystemException(source.toString(), null,
           "changed during the copy (replaced by another file); skipped, the next run copies it");
+    }
+  }
+
+  /**
+   * Refuses a copy whose source was written to while it was read: its bytes may mix old and new.
+   * The caller drops the copy; the next run copies the file as it then is.
+   */
+  private static void checkUnchangedWhileCopied(int fd, Path source, FileStatus like) throws IOException {
+    byte[] b = STATX_BUFFER.get();
+    try {
+      LinuxLibc.statx(fd, new byte[1], LinuxLibc.AT_EMPTY_PATH, LinuxLibc.STATX_BASIC_STATS, b);
+    } catch (LastErrorException e) {
+      return;
+    }
+    ByteBuffer s = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
+    long size = s.getLong(40);
+    long modified = timestamp(s, 112);
+    if (size != like.size() || modified != like.modifiedNanos()) {
+      throw new FileSystemException(source.toString(), null, "changed while it was copied ("
+          + (size != like.size() ? "size " + like.size() + " -> " + size : "modified again")
+          + "); this copy is not kept, the next run copies it");
     }
   }
 

@@ -207,6 +207,12 @@ public class NioFileSystemAccess implements FileSystemAccess {
       boolean owner, Map<String, byte[]> xattrs) throws IOException {
     checkWay(target);
     long copied = copyContents(source, target, reflink);
+    FileStatus after = stat(source);
+    if (after.size() != like.size() || after.modifiedNanos() != like.modifiedNanos()) {
+      // its bytes may mix old and new: the caller drops this copy, the next run makes a new one
+      throw new FileSystemException(source.toString(), null,
+          "changed while it was copied; this copy is not kept, the next run copies it");
+    }
     setMetadata(target, like, owner);
     // after the owner, whose change would drop capabilities; attributes leave times alone
     if (!xattrs.isEmpty()) {
