@@ -262,7 +262,12 @@ public final class CopyEngine {
           }
           case KEEP_DIRECTORY -> {
             if (!options.dryRun()) {
-              makeWritable(target);
+              try {
+                makeWritable(target);
+              } catch (IOException e) {
+                // not ours to open up: its entries are still tried, each failure reported
+                problem(entry, "cannot make the directory writable", e);
+              }
               if (mirror.mayHoldLeftovers()) {
                 removeLeftovers(target);
               }

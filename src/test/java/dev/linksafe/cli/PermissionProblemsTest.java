@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Unreadable entries are reported, skipped, and the rest copied with exit code 1. Root reads
- * everything, so as root the CLI runs as user nobody (through setpriv).
+ * Unreadable source entries and unwritable destination places are reported, skipped, and the
+ * rest copied with exit code 1. Root reads and writes everything, so as root the CLI runs as
+ * user nobody (through setpriv).
  */
-class UnreadableSourceTest {
+class PermissionProblemsTest {
   @TempDir Path base;
 
   @Test
@@ -31,6 +32,47 @@ class UnreadableSourceTest {
     Files.setPosixFilePermissions(base.resolve("src/secret"), PosixFilePermissions.fromString("---------"));
     Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("---------"));
     Path dst = base.resolve("dst");
+    Process p = new ProcessBuilder(commandAsNobody("copy", base.resolve("src").toString(), dst.toString()))
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor(60, TimeUnit.SECONDS);
+    assertEquals(1, p.exitValue(), out);
+    assertTrue(out.contains("secret"), out);
+    assertTrue(out.contains("closed"), out);
+    assertEquals("fine", Files.readString(dst.resolve("readable")));
+    assertFalse(Files.exists(dst.resolve("secret")));
+  }
+
+  @Test
+  void unwritableDestinationPlacesAreReportedAndTheRestCopied() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    for (String dir : List.of("locked", "open")) {
+      Files.createDirectories(src.resolve(dir));
+      Files.writeString(src.resolve(dir + "/one"), "1");
+      Files.writeString(src.resolve(dir + "/two"), "2");
+    }
+    Files.createLink(src.resolve("open/one-again"), src.resolve("open/one"));
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rwxrwxrwx"));
+    // a place in DST the copying user may not write: created by another user, read-only
+    Files.createDirectories(dst.resolve("locked"));
+    Files.setPosixFilePermissions(dst.resolve("locked"), PosixFilePermissions.fromString("r-xr-xr-x"));
+    Process p = new ProcessBuilder(commandAsNobody("copy", src.toString(), dst.toString()))
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor(60, TimeUnit.SECONDS);
+    assertEquals(1, p.exitValue(), out);
+    assertTrue(out.contains("locked/one") && out.contains("locked/two"), "each name reported: " + out);
+    assertTrue(out.toLowerCase().contains("permission denied") || out.contains("EACCES")
+        || out.contains("EPERM"), out);
+    assertFalse(Files.exists(dst.resolve("locked/one")));
+    assertEquals("1", Files.readString(dst.resolve("open/one")));
+    assertEquals(Files.getAttribute(dst.resolve("open/one"), "unix:ino"),
+        Files.getAttribute(dst.resolve("open/one-again"), "unix:ino"));
+  }
+
+  /** The CLI as user nobody when running as root (so permissions apply), else as this user. */
+  private List<String> commandAsNobody(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     if (Privileged.isRoot()) {
       if (!Privileged.hasCommand("setpriv")) {
@@ -44,15 +86,8 @@ class UnreadableSourceTest {
     } else {
       command.addAll(Privileged.javaCommand().subList(0, 4));
     }
-    command.addAll(List.of("copy", base.resolve("src").toString(), dst.toString()));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    p.waitFor(60, TimeUnit.SECONDS);
-    assertEquals(1, p.exitValue(), out);
-    assertTrue(out.contains("secret"), out);
-    assertTrue(out.contains("closed"), out);
-    assertEquals("fine", Files.readString(dst.resolve("readable")));
-    assertFalse(Files.exists(dst.resolve("secret")));
+    command.addAll(List.of(args));
+    return command;
   }
 
   /** Lets user nobody reach the temporary folder and write the destination. */
