@@ -149,20 +149,42 @@ public final class CopyEngine {
     final Path target;
     /** Made by this run, so nothing stands in it yet and its children need no look-up. */
     final boolean fresh;
-    /** The names the source directory has, when names it lacks are to be deleted; else null. */
+    /**
+     * The names the source directory has (case-folded where DST ignores case), when names it
+     * lacks are to be deleted; else null.
+     */
     final Set<String> seen;
+    /** Where DST ignores case: names another one shadows there, with that one; else empty. */
+    final Map<String, String> shadowed;
+    private final boolean folding;
 
-    Directory(Entry entry, Path target, boolean fresh, boolean collectNames) {
+    Directory(Entry entry, Path target, boolean fresh, boolean collectNames, boolean folding,
+        Map<String, String> shadowed) {
       this.entry = entry;
       this.target = target;
       this.fresh = fresh;
       this.seen = collectNames && !fresh ? java.util.concurrent.ConcurrentHashMap.newKeySet() : null;
+      this.folding = folding;
+      this.shadowed = shadowed;
     }
 
     void saw(Entry child) {
       if (seen != null) {
-        seen.add(child.relative().getFileName().toString());
+        String name = child.relative().getFileName().toString();
+        seen.add(folding ? CaseFolding.fold(name) : name);
       }
+    }
+
+    /** Reports and returns true when DST would hold this name on top of another one. */
+    boolean isShadowed(Entry child, List<Problem> problems) {
+      String name = child.relative().getFileName().toString();
+      String first = shadowed.get(name);
+      if (first == null) {
+        return false;
+      }
+      problems.add(new Problem(TreeWalker.display(child.relative()), "differs only in case from '"
+          + first + "', which the case-insensitive destination keeps under the same name; not copied"));
+      return true;
     }
   }
 
@@ -196,6 +218,10 @@ public final class CopyEngine {
     final LongAdder separate = new LongAdder();
 
     final MirrorState mirror;
+    /** Whether DST looks names up without regard to case (probed once, at its root). */
+    final boolean ignoresCase;
+    /** The precision at which DST keeps modification times, in nanoseconds. */
+    final long granularity;
 
     Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, boolean createdRoot,
         MirrorState mirror) {
@@ -207,6 +233,8 @@ public final class CopyEngine {
       this.createdRoot = createdRoot;
       this.reparse = new ReparsePointCopier(src, dst, sourceRoot, targetRoot, options.reparse());
       this.shortNames = src.supportsShortNames() && dst.supportsShortNames() && !options.dryRun();
+      this.ignoresCase = !options.dryRun() && CaseFolding.ignoresCase(dst, targetRoot);
+      this.granularity = dst.timeGranularityNanos();
     }
 
     /** Keeps a DOS 8.3 short name, NTFS to NTFS; after the rename, which would drop it. */
@@ -239,9 +267,13 @@ public final class CopyEngine {
             removeLeftovers(targetRoot);
           }
         }
-        return new Directory(entry, targetRoot, createdRoot, mirror.deletes());
+        return new Directory(entry, targetRoot, createdRoot, mirror.deletes(), ignoresCase,
+            shadowedNames(entry));
       }
       parent.saw(entry);
+      if (parent.isShadowed(entry, problems)) {
+        return null;
+      }
       Path target = parent.target.resolve(entry.relative().getFileName().toString());
       String key = TreeWalker.display(entry.relative());
       try {
@@ -249,7 +281,7 @@ public final class CopyEngine {
         if (existing == null) {
           existing = renameIfMoved(entry, key, target);
         }
-        Action action = Planner.plan(entry, target, existing, null);
+        Action action = Planner.plan(entry, target, existing, null, granularity);
         announce(action);
         switch (action.kind()) {
           case CREATE_DIRECTORY -> mkdir(target);
@@ -286,10 +318,22 @@ public final class CopyEngine {
         tick(0);
         boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
         return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
-            mirror.deletes() && descended);
+            mirror.deletes() && descended, ignoresCase, shadowedNames(entry));
       } catch (IOException e) {
         problem(entry, "cannot create directory", e);
         return null;
+      }
+    }
+
+    /** Where DST ignores case, the source names of a directory that others shadow there. */
+    private Map<String, String> shadowedNames(Entry directory) {
+      if (!ignoresCase) {
+        return Map.of();
+      }
+      try {
+        return CaseFolding.shadowedNames(source(directory));
+      } catch (IOException e) {
+        return Map.of(); // the walk reports the unreadable directory
       }
     }
 
@@ -328,7 +372,7 @@ public final class CopyEngine {
       if (directory.seen != null && !mirror.isUnreadable(TreeWalker.display(directory.entry.relative()))) {
         try {
           mirror.deleteExtras(directory.target, TreeWalker.display(directory.entry.relative()),
-              directory.seen, options.walk().excludes());
+              directory.seen, options.walk().excludes(), ignoresCase);
         } catch (IOException e) {
           problem(directory.entry, "cannot delete what the source no longer has", e);
         }
@@ -353,7 +397,7 @@ public final class CopyEngine {
           "directory already copied under another name (bind mount or directory link): created empty"));
       Directory d = enterDirectory(parent, entry);
       if (d != null) {
-        leaveDirectory(new Directory(d.entry, d.target, d.fresh, false));
+        leaveDirectory(new Directory(d.entry, d.target, d.fresh, false, false, Map.of()));
       }
     }
 
@@ -399,6 +443,9 @@ public final class CopyEngine {
     @Override
     public void visit(Directory parent, Entry entry) {
       parent.saw(entry);
+      if (parent.isShadowed(entry, problems)) {
+        return;
+      }
       Path target = parent.target.resolve(entry.relative().getFileName().toString());
       String key = TreeWalker.display(entry.relative());
       long size = 0;
@@ -431,7 +478,7 @@ public final class CopyEngine {
         } else {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               ? dst.readSymlink(target) : null;
-          Action action = confirmed(Planner.plan(entry, target, existing, existingTarget));
+          Action action = confirmed(Planner.plan(entry, target, existing, existingTarget, granularity));
           if (action.kind() == Action.Kind.REPLACE_FILE && sharedWithPrevious(entry, existing)) {
             action = new Action(Action.Kind.UNCHANGED, entry, target, null);
           }
@@ -588,7 +635,7 @@ public final class CopyEngine {
       if (sighting.first()) {
         try {
           existing = parent.fresh ? null : statOrNull(target);
-          Action action = confirmed(Planner.plan(entry, target, existing, null));
+          Action action = confirmed(Planner.plan(entry, target, existing, null, granularity));
           long size = perform(action);
           if (action.kind() == Action.Kind.CONFLICT) {
             // nothing to link to: the group's other names are copied on their own
@@ -612,7 +659,7 @@ public final class CopyEngine {
         copy = first.join();
       } catch (CompletionException e) {
         // the first name could not be copied; this name stands alone
-        return perform(Planner.plan(entry, target, parent.fresh ? null : statOrNull(target), null));
+        return perform(Planner.plan(entry, target, parent.fresh ? null : statOrNull(target), null, granularity));
       }
       if (same != null && copy.id() != null && copy.id().equals(same.destinationId())) {
         unchanged.increment();
@@ -634,7 +681,8 @@ public final class CopyEngine {
       try {
         FileStatus there = dst.stat(target);
         FileStatus s = entry.status();
-        if (there.kind() != s.kind() || (s.kind() != EntryKind.DIRECTORY && there.modifiedNanos() != s.modifiedNanos())) {
+        if (there.kind() != s.kind() || (s.kind() != EntryKind.DIRECTORY
+            && !Planner.sameTime(there.modifiedNanos(), s.modifiedNanos(), granularity))) {
           return false;
         }
         if (s.kind() == EntryKind.REGULAR_FILE) {
@@ -754,7 +802,7 @@ public final class CopyEngine {
         FileStatus p = dst.stat(options.mirror().linkDest().resolve(TreeWalker.display(entry.relative())));
         FileStatus s = entry.status();
         return p.id().equals(existing.id()) && s.changedNanos() < options.mirror().linkDestSince()
-            && p.size() == s.size() && p.modifiedNanos() == s.modifiedNanos() && p.mode() == s.mode()
+            && p.size() == s.size() && Planner.sameTime(p.modifiedNanos(), s.modifiedNanos(), granularity) && p.mode() == s.mode()
             && reusedFromPrevious.add(p.id());
       } catch (IOException e) {
         return false;
@@ -777,7 +825,7 @@ public final class CopyEngine {
       FileStatus s = entry.status();
       boolean same = s.changedNanos() < options.mirror().linkDestSince()
           && p.kind() == s.kind() && p.size() == s.size()
-          && p.modifiedNanos() == s.modifiedNanos()
+          && Planner.sameTime(p.modifiedNanos(), s.modifiedNanos(), granularity)
           && (s.kind() == EntryKind.SYMLINK || p.mode() == s.mode())
           && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid());
       try {

@@ -143,7 +143,7 @@ final class MirrorState {
       boolean same = entry.kind() == EntryKind.DIRECTORY ? atOld.kind() == EntryKind.DIRECTORY
           : entry.kind() == EntryKind.SYMLINK
               ? atOld.kind() == EntryKind.SYMLINK && dst.readSymlink(there).equals(entry.symlink().target())
-              : Planner.sameFile(entry.status(), atOld) && atOld.linkCount() == 1;
+              : Planner.sameFile(entry.status(), atOld, dst.timeGranularityNanos()) && atOld.linkCount() == 1;
       return same ? Optional.of(there) : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
@@ -163,13 +163,14 @@ final class MirrorState {
    * @param directoryKey the directory's relative path ("" for the root)
    * @param seen the names the source directory has
    */
-  void deleteExtras(Path directory, String directoryKey, Set<String> seen, ExcludeFilter excludes)
-      throws IOException {
+  void deleteExtras(Path directory, String directoryKey, Set<String> seen, ExcludeFilter excludes,
+      boolean folding) throws IOException {
     try (DirectoryStream<Path> children = Files.newDirectoryStream(directory)) {
       for (Path child : children) {
         String name = child.getFileName().toString();
         String key = directoryKey.isEmpty() ? name : directoryKey + "/" + name;
-        if (seen.contains(name) || unreadable.contains(key) || name.indexOf('\uFFFD') >= 0) {
+        // where DST ignores case it may show a name in another case than the source has it
+        if (seen.contains(folding ? CaseFolding.fold(name) : name) || unreadable.contains(key) || name.indexOf('\uFFFD') >= 0) {
           // names the source could not show (bytes not valid in the name encoding) are kept
           continue;
         }

@@ -21,6 +21,15 @@ public final class Planner {
    * @param existingSymlinkTarget the target of the existing symlink, when it is one
    */
   public static Action plan(Entry entry, Path target, FileStatus existing, String existingSymlinkTarget) {
+    return plan(entry, target, existing, existingSymlinkTarget, 1);
+  }
+
+  /**
+   * As {@link #plan(Entry, Path, FileStatus, String)}, for a destination that keeps modification
+   * times only to {@code granularity} nanoseconds (100 on NTFS).
+   */
+  public static Action plan(Entry entry, Path target, FileStatus existing, String existingSymlinkTarget,
+      long granularity) {
     EntryKind kind = entry.kind();
     if (kind == EntryKind.DIRECTORY) {
       if (existing == null) {
@@ -39,7 +48,7 @@ public final class Planner {
         }
         // a name linked at the destination to something the source does not link it to is replaced
         boolean wronglyLinked = entry.status().linkCount() == 1 && existing.linkCount() > 1;
-        return new Action(sameFile(entry.status(), existing) && !wronglyLinked
+        return new Action(sameFile(entry.status(), existing, granularity) && !wronglyLinked
             ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_FILE, entry, target, null);
       case SYMLINK:
       case REPARSE_POINT:
@@ -48,7 +57,7 @@ public final class Planner {
         }
         boolean same = existing.kind() == EntryKind.SYMLINK && entry.symlink() != null
             && entry.symlink().target().equals(existingSymlinkTarget)
-            && existing.modifiedNanos() == entry.status().modifiedNanos();
+            && sameTime(existing.modifiedNanos(), entry.status().modifiedNanos(), granularity);
         return new Action(same ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_SYMLINK, entry, target, null);
       default:
         if (existing == null) {
@@ -75,10 +84,18 @@ public final class Planner {
         entry, target, firstTarget);
   }
 
-  /** The quick check of rsync: a regular file of equal size and modification time is taken as the same. */
-  public static boolean sameFile(FileStatus source, FileStatus existing) {
+  /**
+   * The quick check of rsync: a regular file of equal size and modification time is taken as the
+   * same; times are compared to the {@code granularity} the destination keeps them at.
+   */
+  public static boolean sameFile(FileStatus source, FileStatus existing, long granularity) {
     return existing.kind() == EntryKind.REGULAR_FILE
         && existing.size() == source.size()
-        && existing.modifiedNanos() == source.modifiedNanos();
+        && sameTime(existing.modifiedNanos(), source.modifiedNanos(), granularity);
+  }
+
+  /** Whether two times are one where times are kept to {@code granularity} nanoseconds. */
+  public static boolean sameTime(long a, long b, long granularity) {
+    return granularity <= 1 ? a == b : Math.floorDiv(a, granularity) == Math.floorDiv(b, granularity);
   }
 }

@@ -64,6 +64,14 @@ public interface FileSystemAccess {
     throw new java.nio.file.FileSystemException(path.toString(), null, "this volume has no short names");
   }
 
+  /**
+   * The precision, in nanoseconds, at which this volume keeps modification times: a time read
+   * back is the one set, rounded down to it (100 on NTFS).
+   */
+  default long timeGranularityNanos() {
+    return 1;
+  }
+
   /** The target of a symlink, exactly as stored. */
   String readSymlink(Path path) throws IOException;
 

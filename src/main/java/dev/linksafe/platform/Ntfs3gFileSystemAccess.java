@@ -104,6 +104,12 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
     return Optional.of(driveLetter + ":\\" + rest);
   }
 
+  /** NTFS keeps times in 100-nanosecond units. */
+  @Override
+  public long timeGranularityNanos() {
+    return 100;
+  }
+
   @Override
   public boolean supportsReparsePoints() {
     return true;

@@ -68,6 +68,12 @@ public final class WindowsFileSystemAccess extends NioFileSystemAccess {
     }
   }
 
+  /** NTFS keeps times in 100-nanosecond units. */
+  @Override
+  public long timeGranularityNanos() {
+    return 100;
+  }
+
   @Override
   public boolean supportsReparsePoints() {
     return true;

@@ -222,8 +222,21 @@ class PlannerTest {
   @Test
   void quickCheckNeedsARegularFileAtTheDestination() {
     FileStatus source = existingFile(0, T);
-    assertTrue(Planner.sameFile(source, existingFile(0, T)));
-    assertFalse(Planner.sameFile(source, status(EntryKind.SYMLINK, 0, T)));
+    assertTrue(Planner.sameFile(source, existingFile(0, T), 1));
+    assertFalse(Planner.sameFile(source, status(EntryKind.SYMLINK, 0, T), 1));
+  }
+
+  @Test
+  void timesAreComparedToThePrecisionTheDestinationKeeps() {
+    long ns = 1_700_000_000_123_456_789L;
+    FileStatus source = existingFile(0, ns);
+    FileStatus onNtfs = existingFile(0, ns / 100 * 100);
+    assertFalse(Planner.sameFile(source, onNtfs, 1), "exact where times are kept to the nanosecond");
+    assertTrue(Planner.sameFile(source, onNtfs, 100), "NTFS keeps 100 ns");
+    assertFalse(Planner.sameFile(source, existingFile(0, ns - 100), 100));
+    assertTrue(Planner.sameTime(-150, -101, 100), "rounded down before the epoch too");
+    assertEquals(Action.Kind.UNCHANGED,
+        Planner.plan(fileEntry(0, ns), TARGET, onNtfs, null, 100).kind());
   }
 
   @Test

@@ -11,14 +11,29 @@ import java.nio.file.Path;
 public final class NtfsVolume implements AutoCloseable {
   private final Path image;
   private final Path mountPoint;
+  private final boolean ignoreCase;
 
-  private NtfsVolume(Path image, Path mountPoint) {
+  private NtfsVolume(Path image, Path mountPoint, boolean ignoreCase) {
     this.image = image;
     this.mountPoint = mountPoint;
+    this.ignoreCase = ignoreCase;
+  }
+
+  /**
+   * Like {@link #create}, but mounted by lowntfs-3g with {@code ignore_case}: names are looked
+   * up without regard to case, as Windows does.
+   */
+  public static NtfsVolume createIgnoringCase(Path base, String name, int megabytes) throws Exception {
+    return create(base, name, 'Z', megabytes, true);
   }
 
   /** Makes and mounts a volume of {@code megabytes} under {@code base}, known as {@code letter}. */
   public static NtfsVolume create(Path base, String name, char letter, int megabytes) throws Exception {
+    return create(base, name, letter, megabytes, false);
+  }
+
+  private static NtfsVolume create(Path base, String name, char letter, int megabytes,
+      boolean ignoreCase) throws Exception {
     Privileged.requireRoot();
     if (!Privileged.hasCommand("mkntfs") && !Files.isExecutable(Path.of("/usr/sbin/mkntfs"))
         || !Privileged.hasCommand("ntfs-3g") && !Files.isExecutable(Path.of("/usr/bin/ntfs-3g"))) {
@@ -31,7 +46,7 @@ public final class NtfsVolume implements AutoCloseable {
     Path mountPoint = Files.createDirectories(base.resolve(name));
     Privileged.run("truncate", "-s", megabytes + "M", image.toString());
     Privileged.run("mkntfs", "-q", "-F", "-f", "-L", name, image.toString());
-    NtfsVolume volume = new NtfsVolume(image, mountPoint);
+    NtfsVolume volume = new NtfsVolume(image, mountPoint, ignoreCase);
     volume.mount();
     Files.createDirectories(mountPoint.resolve(".NTFS-3G"));
     Files.createSymbolicLink(mountPoint.resolve(".NTFS-3G").resolve(letter + ":"), mountPoint);
@@ -44,7 +59,11 @@ public final class NtfsVolume implements AutoCloseable {
 
   private void mount() throws Exception {
     try {
-      Privileged.run("ntfs-3g", image.toString(), mountPoint.toString());
+      if (ignoreCase) {
+        Privileged.run("lowntfs-3g", "-o", "ignore_case", image.toString(), mountPoint.toString());
+      } else {
+        Privileged.run("ntfs-3g", image.toString(), mountPoint.toString());
+      }
     } catch (IOException e) {
       Privileged.unavailable("cannot mount NTFS with ntfs-3g: " + e.getMessage());
     }
