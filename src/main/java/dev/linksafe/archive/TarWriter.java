@@ -13,11 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,7 +75,7 @@ public final class TarWriter {
 
     void directory(Path dir, String prefix, TarArchiveOutputStream tar) throws IOException {
       List<Path> children = new ArrayList<>();
-      try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      try (DirectoryStream<Path> stream = access.newDirectoryStream(dir)) {
         stream.forEach(children::add);
       } catch (IOException e) {
         problems.add(new Problem(prefix.isEmpty() ? "." : prefix, "cannot read directory: " + e.getMessage()));
@@ -158,7 +155,7 @@ public final class TarWriter {
           return;
         }
       }
-      try (InputStream in = Files.newInputStream(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      try (InputStream in = access.newInputStream(path)) {
         TarArchiveEntry e = header(name, TarConstants.LF_NORMAL, status);
         e.setSize(status.size());
         tar.putArchiveEntry(e);

@@ -3,7 +3,6 @@ package dev.linksafe.copy;
 import dev.linksafe.platform.FileSystemAccess;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.text.Normalizer;
@@ -51,9 +50,9 @@ final class CaseFolding {
    * The names of {@code sourceDir} that another name there shadows on a case-insensitive
    * destination, each with the name it yields to; empty when there are none.
    */
-  static Map<String, String> shadowedNames(Path sourceDir) throws IOException {
+  static Map<String, String> shadowedNames(FileSystemAccess src, Path sourceDir) throws IOException {
     List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> children = Files.newDirectoryStream(sourceDir)) {
+    try (DirectoryStream<Path> children = src.newDirectoryStream(sourceDir)) {
       for (Path child : children) {
         names.add(child.getFileName().toString());
       }

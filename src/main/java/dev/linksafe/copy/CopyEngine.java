@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -331,7 +330,7 @@ public final class CopyEngine {
         return Map.of();
       }
       try {
-        return CaseFolding.shadowedNames(source(directory));
+        return CaseFolding.shadowedNames(src, source(directory));
       } catch (IOException e) {
         return Map.of(); // the walk reports the unreadable directory
       }
@@ -371,7 +370,7 @@ public final class CopyEngine {
     public void leaveDirectory(Directory directory) {
       if (directory.seen != null && !mirror.isUnreadable(TreeWalker.display(directory.entry.relative()))) {
         try {
-          mirror.deleteExtras(directory.target, TreeWalker.display(directory.entry.relative()),
+          mirror.deleteExtras(dst, directory.target, TreeWalker.display(directory.entry.relative()),
               directory.seen, options.walk().excludes(), ignoresCase);
         } catch (IOException e) {
           problem(directory.entry, "cannot delete what the source no longer has", e);
@@ -428,10 +427,11 @@ public final class CopyEngine {
 
     /** Removes temporary files a killed run left behind. */
     private void removeLeftovers(Path directory) {
-      try (DirectoryStream<Path> children = Files.newDirectoryStream(directory,
-          p -> TempNames.isTemporary(p.getFileName().toString()))) {
-        for (Path leftover : children) {
-          deleteIfExists(leftover);
+      try (DirectoryStream<Path> children = dst.newDirectoryStream(directory)) {
+        for (Path child : children) {
+          if (TempNames.isTemporary(child.getFileName().toString())) {
+            deleteIfExists(child);
+          }
         }
       } catch (IOException e) {
         notes.add(new Problem(directory.toString(), "cannot remove leftover temporary files: " + Problem.reason(e)));
@@ -699,7 +699,7 @@ public final class CopyEngine {
     private Action confirmed(Action action) throws IOException {
       if (action.kind() != Action.Kind.UNCHANGED || !mirror.checksums()
           || action.entry().kind() != EntryKind.REGULAR_FILE
-          || sameBytes(source(action.entry()), action.target())) {
+          || FileSystemAccess.sameBytes(src, source(action.entry()), dst, action.target())) {
         return action;
       }
       return new Action(Action.Kind.REPLACE_FILE, action.entry(), action.target(), null);
@@ -1012,10 +1012,6 @@ public final class CopyEngine {
           separate.sum(), mirror.renamed.sum(), mirror.deleted.sum(), linkedToPrevious.sum(), partial[0], sortedProblems,
           sortedNotes);
     }
-  }
-
-  static boolean sameBytes(Path a, Path b) throws IOException {
-    return Files.mismatch(a, b) == -1;
   }
 
   static String display(Entry entry) {

@@ -11,12 +11,10 @@ import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.scan.ExcludeFilter;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -163,9 +161,9 @@ final class MirrorState {
    * @param directoryKey the directory's relative path ("" for the root)
    * @param seen the names the source directory has
    */
-  void deleteExtras(Path directory, String directoryKey, Set<String> seen, ExcludeFilter excludes,
-      boolean folding) throws IOException {
-    try (DirectoryStream<Path> children = Files.newDirectoryStream(directory)) {
+  void deleteExtras(FileSystemAccess dst, Path directory, String directoryKey, Set<String> seen,
+      ExcludeFilter excludes, boolean folding) throws IOException {
+    try (DirectoryStream<Path> children = dst.newDirectoryStream(directory)) {
       for (Path child : children) {
         String name = child.getFileName().toString();
         String key = directoryKey.isEmpty() ? name : directoryKey + "/" + name;
@@ -174,8 +172,7 @@ final class MirrorState {
           // names the source could not show (bytes not valid in the name encoding) are kept
           continue;
         }
-        boolean isDirectory = Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (!excludes.isEmpty() && excludes.excludes(key, isDirectory)) {
+        if (!excludes.isEmpty() && excludes.excludes(key, isDirectory(dst, child))) {
           continue;
         }
         pendingDeletions.add(key);
@@ -192,7 +189,7 @@ final class MirrorState {
     for (String key : pendingDeletions) {
       Path path = targetRoot.resolve(key);
       try {
-        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (exists(dst, path)) {
           delete(path, dst, dryRun);
           touched(key);
         }
@@ -220,39 +217,47 @@ final class MirrorState {
     }
   }
 
-  /** Deletes a tree through {@code dst}, whose confinement keeps each deletion inside DST. */
+  private static boolean isDirectory(FileSystemAccess dst, Path path) {
+    try {
+      return dst.stat(path).kind() == EntryKind.DIRECTORY;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean exists(FileSystemAccess dst, Path path) throws IOException {
+    try {
+      dst.stat(path);
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Deletes a tree through {@code dst}, never following a link in it, and with DST's confinement
+   * never following one on the way to it.
+   */
   private void delete(Path path, FileSystemAccess dst, boolean dryRun) throws IOException {
-    Files.walkFileTree(path, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-        if (!dryRun && !Files.isWritable(dir) && !Files.isSymbolicLink(dir)) {
-          // a read-only directory (copied as such) must open up to lose its entries
-          dir.toFile().setWritable(true, true);
-        }
-        return FileVisitResult.CONTINUE;
+    FileStatus s = dst.stat(path);
+    if (s.kind() == EntryKind.DIRECTORY) {
+      if (!dryRun && (s.mode() & 0300) != 0300) {
+        // a read-only directory (copied as such) must open up to lose its entries
+        dst.setMetadata(path, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
+            s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, -1, -1, 0), false);
       }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (!dryRun) {
-          dst.delete(file);
-        }
-        deleted.increment();
-        return FileVisitResult.CONTINUE;
+      List<Path> children = new ArrayList<>();
+      try (DirectoryStream<Path> names = dst.newDirectoryStream(path)) {
+        names.forEach(children::add);
       }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        if (!dryRun) {
-          dst.delete(dir);
-        }
-        deleted.increment();
-        return FileVisitResult.CONTINUE;
+      for (Path child : children) {
+        delete(child, dst, dryRun);
       }
-    });
+    }
+    if (!dryRun) {
+      dst.delete(path);
+    }
+    deleted.increment();
   }
 
   /** Makes this run's index the pair's index. */

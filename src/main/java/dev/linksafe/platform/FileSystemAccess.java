@@ -72,6 +72,33 @@ public interface FileSystemAccess {
     return 1;
   }
 
+  /**
+   * The names in a directory, each resolved against {@code dir}. Works for directories deeper
+   * than the kernel takes in one path where the platform allows.
+   */
+  java.nio.file.DirectoryStream<Path> newDirectoryStream(Path dir) throws IOException;
+
+  /** Reads a regular file's bytes; a link there is not followed. */
+  java.io.InputStream newInputStream(Path file) throws IOException;
+
+  /** Whether two regular files hold the same bytes, read through their volumes' accesses. */
+  static boolean sameBytes(FileSystemAccess a, Path x, FileSystemAccess b, Path y) throws IOException {
+    try (java.io.InputStream in1 = a.newInputStream(x); java.io.InputStream in2 = b.newInputStream(y)) {
+      byte[] b1 = new byte[64 * 1024];
+      byte[] b2 = new byte[64 * 1024];
+      while (true) {
+        int n1 = in1.readNBytes(b1, 0, b1.length);
+        int n2 = in2.readNBytes(b2, 0, b2.length);
+        if (n1 != n2 || !java.util.Arrays.equals(b1, 0, n1, b2, 0, n2)) {
+          return false;
+        }
+        if (n1 < b1.length) {
+          return true;
+        }
+      }
+    }
+  }
+
   /** The target of a symlink, exactly as stored. */
   String readSymlink(Path path) throws IOException;
 

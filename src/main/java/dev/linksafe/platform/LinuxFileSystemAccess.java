@@ -14,7 +14,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.DirectoryStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -103,25 +106,89 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     }
   }
 
+  /** The most bytes of a path handed to the kernel at once: PATH_MAX is 4096 with its NUL. */
+  static final int MAX_PATH_BYTES = 4000;
+
   /** Where a write to {@code path} lands; see {@link At}. */
   At at(Path path) throws IOException {
     Path parent = confinedParent(path);
     if (parent == null) {
-      return new At(LinuxLibc.AT_FDCWD, cPath(path), path);
+      return reading(path);
     }
-    int fd = openDirectoryWithoutLinks(path, realConfinement.resolve(confinement.relativize(parent)));
+    int fd = openDirectory(path, realConfinement.resolve(confinement.relativize(parent)), true);
     return new At(fd, cString(path.getFileName().toString()), path);
   }
 
-  private int openDirectoryWithoutLinks(Path path, Path dir) throws IOException {
+  /**
+   * Where a read of {@code path} looks: the whole path when the kernel takes it in one piece,
+   * else (a tree deeper than PATH_MAX) its directory opened piece by piece.
+   */
+  At reading(Path path) throws IOException {
+    byte[] c = cPath(path);
+    if (c.length <= MAX_PATH_BYTES || path.getParent() == null) {
+      return new At(LinuxLibc.AT_FDCWD, c, path);
+    }
+    int fd = openDirectory(path, path.toAbsolutePath().getParent(), false);
+    return new At(fd, cString(path.getFileName().toString()), path);
+  }
+
+  /** {@code path} split into pieces the kernel takes, the first one absolute. */
+  static List<byte[]> pieces(Path path) {
+    List<byte[]> pieces = new ArrayList<>();
+    StringBuilder piece = new StringBuilder("/");
+    for (Path name : path.toAbsolutePath()) {
+      String n = name.toString();
+      if (piece.length() > 1 && piece.length() + n.length() * 4 + 1 > MAX_PATH_BYTES) {
+        pieces.add(cString(piece.toString()));
+        piece.setLength(0);
+      }
+      if (piece.length() > 0 && piece.charAt(piece.length() - 1) != '/') {
+        piece.append('/');
+      }
+      piece.append(n);
+    }
+    pieces.add(cString(piece.toString()));
+    return pieces;
+  }
+
+  /**
+   * Opens the directory {@code dir} (O_PATH) in pieces the kernel takes; with {@code noLinks}
+   * no name on the way may be a link (a write's way below the confinement root).
+   */
+  private int openDirectory(Path path, Path dir, boolean noLinks) throws IOException {
     int flags = LinuxLibc.O_PATH | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC;
+    int fd = LinuxLibc.AT_FDCWD;
+    try {
+      for (byte[] piece : pieces(dir)) {
+        int next = noLinks ? openWithoutLinks(fd, piece, flags, path)
+            : LinuxLibc.openat(fd, piece, flags, 0);
+        if (fd != LinuxLibc.AT_FDCWD) {
+          closeQuietly(fd);
+        }
+        fd = next;
+      }
+      return fd;
+    } catch (LastErrorException e) {
+      if (fd != LinuxLibc.AT_FDCWD) {
+        closeQuietly(fd);
+      }
+      throw error(e, path, "cannot open its directory");
+    } catch (IOException e) {
+      if (fd != LinuxLibc.AT_FDCWD) {
+        closeQuietly(fd);
+      }
+      throw e;
+    }
+  }
+
+  /** openat2 with RESOLVE_NO_SYMLINKS, or name after name with O_NOFOLLOW where it is missing. */
+  private static int openWithoutLinks(int dirFd, byte[] piece, int flags, Path path) throws IOException {
     if (openat2Works) {
       ByteBuffer how = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
       how.putLong(0, flags).putLong(8, 0).putLong(16, LinuxLibc.RESOLVE_NO_SYMLINKS);
-      byte[] c = cPath(dir);
       for (int attempt = 0; ; attempt++) {
         try {
-          return (int) LinuxLibc.syscall(LinuxLibc.SYS_OPENAT2, LinuxLibc.AT_FDCWD, c, how.array(), 24);
+          return (int) LinuxLibc.syscall(LinuxLibc.SYS_OPENAT2, dirFd, piece, how.array(), 24);
         } catch (LastErrorException e) {
           int errno = e.getErrorCode();
           if (errno == LinuxLibc.ELOOP || errno == LinuxLibc.ENOTDIR) {
@@ -138,28 +205,92 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         }
       }
     }
-    // no openat2: open one name after another from the root, none of them followed
-    int fd;
+    String text = new String(piece, 0, piece.length - 1, NAME_CHARSET);
+    int fd = dirFd;
     try {
-      fd = LinuxLibc.open(cPath(realConfinement), flags, 0);
-    } catch (LastErrorException e) {
-      throw error(e, path, "cannot open the destination root");
-    }
-    for (Path name : realConfinement.relativize(dir)) {
-      try {
-        int next = LinuxLibc.openat(fd, cString(name.toString()), flags | LinuxLibc.O_NOFOLLOW, 0);
-        closeQuietly(fd);
-        fd = next;
-      } catch (LastErrorException e) {
-        closeQuietly(fd);
-        int errno = e.getErrorCode();
-        if (errno == LinuxLibc.ELOOP || errno == LinuxLibc.ENOTDIR) {
-          throw linkOnTheWay(path, null);
-        }
-        throw error(e, path, "cannot open its directory");
+      if (text.startsWith("/")) {
+        fd = LinuxLibc.openat(LinuxLibc.AT_FDCWD, cString("/"), flags, 0);
       }
+      for (String name : text.split("/")) {
+        if (name.isEmpty()) {
+          continue;
+        }
+        int next = LinuxLibc.openat(fd, cString(name), flags | LinuxLibc.O_NOFOLLOW, 0);
+        if (fd != dirFd) {
+          closeQuietly(fd);
+        }
+        fd = next;
+      }
+      return fd;
+    } catch (LastErrorException e) {
+      if (fd != dirFd) {
+        closeQuietly(fd);
+      }
+      int errno = e.getErrorCode();
+      if (errno == LinuxLibc.ELOOP || errno == LinuxLibc.ENOTDIR) {
+        throw linkOnTheWay(path, null);
+      }
+      throw error(e, path, "cannot open its directory");
     }
-    return fd;
+  }
+
+  /** Reads a file; one deeper than the kernel takes in one path is opened piece by piece. */
+  @Override
+  public java.io.InputStream newInputStream(Path file) throws IOException {
+    if (cPath(file).length <= MAX_PATH_BYTES) {
+      return super.newInputStream(file);
+    }
+    try (At at = reading(file)) {
+      int fd = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_PATH | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0);
+      try {
+        // the descriptor is the file itself (O_NOFOLLOW): its /proc link is followed to it
+        return java.nio.file.Files.newInputStream(Path.of("/proc/self/fd/" + fd));
+      } finally {
+        closeQuietly(fd); // the stream opened its own descriptor
+      }
+    } catch (LastErrorException e) {
+      throw error(e, file, "cannot open for reading");
+    }
+  }
+
+  /**
+   * Lists a directory; one deeper than the kernel takes in one path is opened piece by piece and
+   * listed through /proc. The children are named under {@code dir} either way.
+   */
+  @Override
+  public DirectoryStream<Path> newDirectoryStream(Path dir) throws IOException {
+    if (cPath(dir).length <= MAX_PATH_BYTES) {
+      return super.newDirectoryStream(dir);
+    }
+    int fd = openDirectory(dir, dir.toAbsolutePath(), false);
+    DirectoryStream<Path> listed;
+    try {
+      listed = java.nio.file.Files.newDirectoryStream(Path.of("/proc/self/fd/" + fd));
+    } finally {
+      closeQuietly(fd); // the listing opened its own descriptor
+    }
+    return new DirectoryStream<>() {
+      @Override
+      public java.util.Iterator<Path> iterator() {
+        java.util.Iterator<Path> names = listed.iterator();
+        return new java.util.Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return names.hasNext();
+          }
+
+          @Override
+          public Path next() {
+            return dir.resolve(names.next().getFileName().toString());
+          }
+        };
+      }
+
+      @Override
+      public void close() throws IOException {
+        listed.close();
+      }
+    };
   }
 
   @Override
@@ -348,8 +479,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   @Override
   public FileStatus stat(Path path) throws IOException {
     byte[] b = STATX_BUFFER.get();
-    try {
-      LinuxLibc.statx(LinuxLibc.AT_FDCWD, cPath(path),
+    try (At at = reading(path)) {
+      LinuxLibc.statx(at.dirFd, at.name,
           LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT, LinuxLibc.STATX_BASIC_STATS, b);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == LinuxLibc.ENOSYS) {
@@ -388,8 +519,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   public long copyFile(Path source, Path target, FileStatus like, ReflinkMode reflink,
       boolean owner, Map<String, byte[]> xattrs) throws IOException {
     int in;
-    try {
-      in = LinuxLibc.open(cPath(source), LinuxLibc.O_RDONLY | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0);
+    try (At at = reading(source)) {
+      in = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_RDONLY | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0);
     } catch (LastErrorException e) {
       if (e.getErrorCode() == 2) {
         throw new NoSuchFileException(source.toString(), null,
@@ -587,12 +718,11 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
    */
   @Override
   public String readSymlink(Path path) throws IOException {
-    byte[] c = cPath(path);
     byte[] buffer = new byte[4096];
     long n;
     while (true) {
-      try {
-        n = LinuxLibc.readlink(c, buffer, buffer.length);
+      try (At at = reading(path)) {
+        n = LinuxLibc.readlinkat(at.dirFd, at.name, buffer, buffer.length);
       } catch (LastErrorException e) {
         throw error(e, path, "cannot read link");
       }
@@ -676,7 +806,12 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public Map<String, byte[]> readXattrs(Path path) throws IOException {
-    byte[] c = cPath(path);
+    try (At at = reading(path)) {
+      return readXattrs(at.procPath(), path);
+    }
+  }
+
+  private Map<String, byte[]> readXattrs(byte[] c, Path path) throws IOException {
     Map<String, byte[]> result = new LinkedHashMap<>();
     byte[] names;
     try {

@@ -110,6 +110,9 @@ final class LinuxLibc {
 
   static native long readlink(byte[] path, byte[] buffer, long size) throws LastErrorException;
 
+  static native long readlinkat(int dirfd, byte[] path, byte[] buffer, long size)
+      throws LastErrorException;
+
   static native int symlink(byte[] target, byte[] linkPath) throws LastErrorException;
 
   static native int close(int fd) throws LastErrorException;

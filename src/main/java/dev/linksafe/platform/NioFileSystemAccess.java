@@ -92,6 +92,16 @@ public class NioFileSystemAccess implements FileSystemAccess {
   }
 
   @Override
+  public java.nio.file.DirectoryStream<Path> newDirectoryStream(Path dir) throws IOException {
+    return Files.newDirectoryStream(dir);
+  }
+
+  @Override
+  public java.io.InputStream newInputStream(Path file) throws IOException {
+    return Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  @Override
   public java.io.OutputStream createFile(Path path) throws IOException {
     checkWay(path);
     return Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,

@@ -105,7 +105,7 @@ public final class TreeWalker {
         Path dir = root.resolve(directory.relative());
         List<ForkJoinTask<?>> forked = new ArrayList<>();
         List<Path> batch = new ArrayList<>();
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+        try (DirectoryStream<Path> children = access.newDirectoryStream(dir)) {
           for (Path child : children) {
             batch.add(child);
             if (batch.size() == BATCH) {

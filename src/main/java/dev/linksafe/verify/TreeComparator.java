@@ -9,12 +9,8 @@ import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.Platforms;
 import dev.linksafe.scan.HardLinkTracker;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,7 +157,7 @@ public final class TreeComparator {
 
     private TreeSet<String> list(Side side, String relative) {
       TreeSet<String> names = new TreeSet<>();
-      try (DirectoryStream<Path> children = Files.newDirectoryStream(side.resolve(relative))) {
+      try (DirectoryStream<Path> children = side.access.newDirectoryStream(side.resolve(relative))) {
         for (Path child : children) {
           names.add(child.getFileName().toString());
         }
@@ -238,7 +234,7 @@ public final class TreeComparator {
     private void file(String relative, FileStatus sa, FileStatus sb) throws IOException {
       if (sa.size() != sb.size()) {
         differences.add(new Difference(relative, "size", sa.size() + " vs " + sb.size()));
-      } else if (content && !sameBytes(a.resolve(relative), b.resolve(relative))) {
+      } else if (content && !FileSystemAccess.sameBytes(a.access, a.resolve(relative), b.access, b.resolve(relative))) {
         differences.add(new Difference(relative, "content", "bytes differ"));
       }
       compareTimesAndMode(relative, sa, sb);
@@ -262,24 +258,6 @@ public final class TreeComparator {
       if (sa.mode() != sb.mode()) {
         differences.add(new Difference(relative, "mode",
             String.format("%04o vs %04o", sa.mode(), sb.mode())));
-      }
-    }
-  }
-
-  private static boolean sameBytes(Path x, Path y) throws IOException {
-    try (InputStream in1 = Files.newInputStream(x, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        InputStream in2 = Files.newInputStream(y, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      byte[] b1 = new byte[64 * 1024];
-      byte[] b2 = new byte[64 * 1024];
-      while (true) {
-        int n1 = in1.readNBytes(b1, 0, b1.length);
-        int n2 = in2.readNBytes(b2, 0, b2.length);
-        if (n1 != n2 || !java.util.Arrays.equals(b1, 0, n1, b2, 0, n2)) {
-          return false;
-        }
-        if (n1 < b1.length) {
-          return true;
-        }
       }
     }
   }
