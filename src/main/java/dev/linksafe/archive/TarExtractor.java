@@ -47,7 +47,12 @@ public final class TarExtractor {
     Files.createDirectories(target);
     Path root = target.toRealPath();
     // confined: a directory swapped for a link while extracting is not followed
-    Extraction x = new Extraction(root, Platforms.forPath(root).confinedTo(root));
+    try (FileSystemAccess access = Platforms.forPath(root).confinedTo(root)) {
+      return extract(in, root, new Extraction(root, access));
+    }
+  }
+
+  private ArchiveReport extract(InputStream in, Path root, Extraction x) throws IOException {
     try (TarArchiveInputStream tar = new TarArchiveInputStream(Compression.unwrap(in), "UTF-8")) {
       TarArchiveEntry entry;
       while (true) {

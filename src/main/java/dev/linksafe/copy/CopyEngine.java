@@ -104,6 +104,7 @@ public final class CopyEngine {
       return run.report();
     } finally {
       mirror.close();
+      targetAccess.close();
     }
   }
 

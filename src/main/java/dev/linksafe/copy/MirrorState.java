@@ -13,8 +13,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -234,30 +232,9 @@ final class MirrorState {
     }
   }
 
-  /**
-   * Deletes a tree through {@code dst}, never following a link in it, and with DST's confinement
-   * never following one on the way to it.
-   */
+  /** Deletes a tree through {@code dst}, whose confinement keeps each deletion inside DST. */
   private void delete(Path path, FileSystemAccess dst, boolean dryRun) throws IOException {
-    FileStatus s = dst.stat(path);
-    if (s.kind() == EntryKind.DIRECTORY) {
-      if (!dryRun && (s.mode() & 0300) != 0300) {
-        // a read-only directory (copied as such) must open up to lose its entries
-        dst.setMetadata(path, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
-            s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, -1, -1, 0), false);
-      }
-      List<Path> children = new ArrayList<>();
-      try (DirectoryStream<Path> names = dst.newDirectoryStream(path)) {
-        names.forEach(children::add);
-      }
-      for (Path child : children) {
-        delete(child, dst, dryRun);
-      }
-    }
-    if (!dryRun) {
-      dst.delete(path);
-    }
-    deleted.increment();
+    deleted.add(dst.deleteTree(path, dryRun));
   }
 
   /** Makes this run's index the pair's index. */

@@ -11,7 +11,7 @@ import java.util.Optional;
  * The operations linksafe needs from a volume, none of which follows a link at the last path
  * component. One implementation per platform, chosen per volume by {@link Platforms}.
  */
-public interface FileSystemAccess {
+public interface FileSystemAccess extends AutoCloseable {
 
   /** Reports the name itself, never what it points to (lstat). */
   FileStatus stat(Path path) throws IOException;
@@ -154,6 +154,33 @@ public interface FileSystemAccess {
   void delete(Path path) throws IOException;
 
   /**
+   * Deletes a tree without following any link in it, opening read-only directories (copied as
+   * such) so that they can lose their entries; with {@code countOnly} deletes nothing. Returns
+   * the number of names deleted, or that would be.
+   */
+  default long deleteTree(Path root, boolean countOnly) throws IOException {
+    FileStatus s = stat(root);
+    long names = 1;
+    if (s.kind() == dev.linksafe.model.EntryKind.DIRECTORY) {
+      if (!countOnly && (s.mode() & 0300) != 0300) {
+        setMetadata(root, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
+            s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, -1, -1, 0), false);
+      }
+      java.util.List<Path> children = new java.util.ArrayList<>();
+      try (java.nio.file.DirectoryStream<Path> listed = newDirectoryStream(root)) {
+        listed.forEach(children::add);
+      }
+      for (Path child : children) {
+        names += deleteTree(child, countOnly);
+      }
+    }
+    if (!countOnly) {
+      delete(root);
+    }
+    return names;
+  }
+
+  /**
    * This access, changed so that no write under {@code root} follows a link on the way to the
    * name it writes: a directory replaced by a symlink while a run works below it makes that write
    * fail instead of landing outside {@code root}. Reads and names outside {@code root} are as
@@ -161,6 +188,10 @@ public interface FileSystemAccess {
    * elsewhere each directory on the way is checked, which narrows the race but cannot close it.
    */
   FileSystemAccess confinedTo(Path root) throws IOException;
+
+  /** Releases what a confined access keeps open between writes; a no-op elsewhere. */
+  @Override
+  default void close() {}
 
   /** How reflink clones are used when copying file contents. */
   enum ReflinkMode {

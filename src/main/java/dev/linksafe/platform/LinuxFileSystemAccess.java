@@ -18,6 +18,9 @@ import java.nio.file.DirectoryStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Map;
 
 /**
@@ -79,11 +82,18 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     final int dirFd;
     final byte[] name;
     final Path path;
+    /** Whether closing this closes the descriptor: not when it is a thread's kept way. */
+    private final boolean owned;
 
     At(int dirFd, byte[] name, Path path) {
+      this(dirFd, name, path, true);
+    }
+
+    At(int dirFd, byte[] name, Path path, boolean owned) {
       this.dirFd = dirFd;
       this.name = name;
       this.path = path;
+      this.owned = owned;
     }
 
     /** A name for path-only calls (xattrs): the descriptor's directory through /proc. */
@@ -100,9 +110,41 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
     @Override
     public void close() {
-      if (dirFd != LinuxLibc.AT_FDCWD) {
+      if (owned && dirFd != LinuxLibc.AT_FDCWD) {
         closeQuietly(dirFd);
       }
+    }
+  }
+
+  /**
+   * The directory a thread wrote into last, kept open: a file is made there, then renamed into
+   * place, then given its times, all in one directory. A kept descriptor is still the directory
+   * found without links when it was opened, wherever that directory is now, so nothing written
+   * through it can leave DST by a link; it is dropped when this access deletes a directory or
+   * moves a name to another directory, which could make it name another place.
+   */
+  private static final class KeptWay {
+    Path parent;
+    int fd = -1;
+    long generation;
+
+    synchronized void close() {
+      if (fd >= 0) {
+        closeQuietly(fd);
+        fd = -1;
+      }
+    }
+  }
+
+  private final AtomicLong wayGeneration = new AtomicLong();
+  private final ThreadLocal<KeptWay> keptWay = new ThreadLocal<>();
+  private final Queue<KeptWay> keptWays = new ConcurrentLinkedQueue<>();
+
+  /** Closes the directories kept open by confined writes. */
+  @Override
+  public void close() {
+    for (KeptWay way; (way = keptWays.poll()) != null; ) {
+      way.close();
     }
   }
 
@@ -111,12 +153,34 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   /** Where a write to {@code path} lands; see {@link At}. */
   At at(Path path) throws IOException {
+    return at(path, true);
+  }
+
+  /** As {@link #at(Path)}; {@code keep} uses (and replaces) the thread's kept directory. */
+  private At at(Path path, boolean keep) throws IOException {
     Path parent = confinedParent(path);
     if (parent == null) {
       return reading(path);
     }
-    int fd = openDirectory(path, realConfinement.resolve(confinement.relativize(parent)), true);
-    return new At(fd, cString(path.getFileName().toString()), path);
+    byte[] name = cString(path.getFileName().toString());
+    if (!keep) {
+      return new At(openDirectory(path, realConfinement.resolve(confinement.relativize(parent)), true),
+          name, path);
+    }
+    KeptWay way = keptWay.get();
+    if (way == null) {
+      way = new KeptWay();
+      keptWay.set(way);
+      keptWays.add(way);
+    }
+    long generation = wayGeneration.get();
+    if (way.fd < 0 || way.generation != generation || !parent.equals(way.parent)) {
+      way.close();
+      way.fd = openDirectory(path, realConfinement.resolve(confinement.relativize(parent)), true);
+      way.parent = parent;
+      way.generation = generation;
+    }
+    return new At(way.fd, name, path, false);
   }
 
   /**
@@ -390,8 +454,21 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public void rename(Path from, Path to) throws IOException {
-    try (At a = at(from); At b = at(to)) {
-      LinuxLibc.renameat(a.dirFd, a.name, b.dirFd, b.name);
+    boolean sameDirectory = java.util.Objects.equals(from.getParent(), to.getParent());
+    // a file's temporary name renamed into place moves no directory: kept ways stay right
+    if (!sameDirectory || !from.getFileName().toString().startsWith(".~linksafe.")) {
+      wayGeneration.incrementAndGet();
+    }
+    try (At b = at(to)) {
+      if (sameDirectory) {
+        // one directory for both names: resolved once
+        byte[] fromName = b.dirFd == LinuxLibc.AT_FDCWD ? cPath(from) : cString(from.getFileName().toString());
+        LinuxLibc.renameat(b.dirFd, fromName, b.dirFd, b.name);
+      } else {
+        try (At a = at(from, false)) {
+          LinuxLibc.renameat(a.dirFd, a.name, b.dirFd, b.name);
+        }
+      }
     } catch (LastErrorException e) {
       throw error(e, to, "cannot rename " + from + " to it");
     }
@@ -406,6 +483,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         if (e.getErrorCode() != LinuxLibc.EISDIR) {
           throw e;
         }
+        wayGeneration.incrementAndGet(); // a kept way may be this directory
         LinuxLibc.unlinkat(at.dirFd, at.name, LinuxLibc.AT_REMOVEDIR);
       }
     } catch (LastErrorException e) {
@@ -418,7 +496,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public void createHardLink(Path link, Path existing) throws IOException {
-    try (At a = at(existing); At b = at(link)) {
+    try (At a = at(existing, false); At b = at(link)) {
       LinuxLibc.linkat(a.dirFd, a.name, b.dirFd, b.name, 0);
     } catch (LastErrorException e) {
       throw error(e, link, "cannot link to " + existing);

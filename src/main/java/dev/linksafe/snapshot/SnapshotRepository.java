@@ -14,14 +14,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -299,31 +295,8 @@ public final class SnapshotRepository {
 
   /** Deletes a tree without following any link in it or on the way to its names. */
   static void deleteTree(Path root) throws IOException {
-    FileSystemAccess access = Platforms.forPath(root).confinedTo(root);
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        if (!Files.isWritable(dir) && !Files.isSymbolicLink(dir)) {
-          // a read-only directory (copied as such) must open up to lose its entries
-          dir.toFile().setWritable(true, true);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        access.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        access.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    try (FileSystemAccess access = Platforms.forPath(root).confinedTo(root)) {
+      access.deleteTree(root, false);
+    }
   }
 }
