@@ -55,4 +55,19 @@ class OddNamesTest {
     assertEquals("fine", Files.readString(dst.resolve("fine.txt")));
     assertFalse(out.contains("Exception"), out);
   }
+
+  @Test
+  void mirrorDeleteNeverDeletesANameItCannotRead() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Files.writeString(src.resolve("fine.txt"), "fine");
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    Privileged.run("python3", "-c", "import os; open(os.path.join(b'" + dst + "', b'kept-\\xff.txt'), 'w').write('x')");
+    Process p = new ProcessBuilder(Privileged.javaCommand("mirror", "--delete", "--no-index",
+        src.toString(), dst.toString())).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    String left = Privileged.run("python3", "-c", "import os; print(sorted(os.listdir(b'" + dst + "')))");
+    assertTrue(left.contains("kept-\\xff.txt"), "a name the source side cannot show is kept: " + left);
+  }
 }
