@@ -359,14 +359,17 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public java.io.OutputStream createFile(Path path) throws IOException {
-    int fd;
+    return new DescriptorOutputStream(createNew(path), path);
+  }
+
+  /** Creates a new file, owner-only, for writing; an existing name (never followed) is an error. */
+  int createNew(Path path) throws IOException {
     try (At at = at(path)) {
-      fd = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT
+      return LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT
           | LinuxLibc.O_EXCL | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0600);
     } catch (LastErrorException e) {
       throw error(e, path, "cannot create");
     }
-    return new DescriptorOutputStream(fd, path);
   }
 
   /** Writes to a descriptor in large chunks; close reports errors that only show then (NFS, FUSE). */
@@ -612,13 +615,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     }
     try {
       checkSameFile(in, source, like);
-      int out;
-      try (At at = at(target)) {
-        out = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_WRONLY | LinuxLibc.O_CREAT
-            | LinuxLibc.O_EXCL | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0600);
-      } catch (LastErrorException e) {
-        throw error(e, target, "cannot create");
-      }
+      int out = createNew(target);
       boolean closed = false;
       try {
         long copied = copyOpen(in, out, source, target, like.size(), reflink);

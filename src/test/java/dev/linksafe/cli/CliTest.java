@@ -1,12 +1,12 @@
 package dev.linksafe.cli;
 
+import dev.linksafe.testing.Cli;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import dev.linksafe.demo.SampleTree;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,25 +18,20 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
   @TempDir Path base;
 
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
+  static Cli.Result run(String... args) {
+    return Cli.run(args);
   }
 
   @Test
   void scanJsonHasTheDocumentedKeysAndCounts() throws Exception {
     Path tree = SampleTree.create(base);
-    Result r = run("scan", "--json", tree.toString());
-    assertEquals(0, r.code, r.err);
-    Map<String, Object> m = JSON.std.mapFrom(r.out);
+    Cli.Result r = run("scan", "--json", tree.toString());
+    assertEquals(0, r.code(), r.err());
+    Map<String, Object> m = JSON.std.mapFrom(r.out());
     for (String key : List.of("directories", "files", "symlinks", "danglingSymlinks", "innerSymlinks",
         "outerSymlinks", "junctions", "mountPoints", "hardLinkGroups", "partialHardLinkGroups",
         "namesInHardLinkGroups", "bytes", "bytesSavedByHardLinks", "errors")) {
-      assertTrue(m.containsKey(key), "missing key " + key + " in " + r.out);
+      assertTrue(m.containsKey(key), "missing key " + key + " in " + r.out());
     }
     assertEquals(4, ((Number) m.get("directories")).intValue());
     assertEquals(7, ((Number) m.get("files")).intValue());
@@ -53,25 +48,25 @@ class CliTest {
   @Test
   void scanListsGroupMembers() throws Exception {
     Path tree = SampleTree.create(base);
-    Result r = run("scan", "--list", "groups", tree.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.contains("docs/report-link.txt"), r.out);
-    assertTrue(r.out.contains("(partial)"), r.out);
+    Cli.Result r = run("scan", "--list", "groups", tree.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("docs/report-link.txt"), r.out());
+    assertTrue(r.out().contains("(partial)"), r.out());
   }
 
   @Test
   void missingSourceIsAUsageError() {
-    Result r = run("scan", base.resolve("nope").toString());
-    assertEquals(2, r.code);
-    assertTrue(r.err.contains("does not exist"), r.err);
+    Cli.Result r = run("scan", base.resolve("nope").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("does not exist"), r.err());
   }
 
   @Test
   void fileGivenForDirectoryIsAUsageError() throws Exception {
     Path file = Files.writeString(base.resolve("f"), "x");
-    Result r = run("copy", file.toString(), base.resolve("d").toString());
-    assertEquals(2, r.code);
-    assertTrue(r.err.contains("not a directory"), r.err);
+    Cli.Result r = run("copy", file.toString(), base.resolve("d").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("not a directory"), r.err());
   }
 
   @Test
@@ -80,41 +75,41 @@ class CliTest {
     Files.writeString(src.resolve("fine"), "x");
     Process p = new ProcessBuilder("bash", "-c", "touch \"$1\"/$'bad\\xffname'", "_", src.toString()).start();
     assertEquals(0, p.waitFor());
-    Result r = run("scan", "--json", src.toString());
-    assertEquals(1, r.code, r.out + r.err);
-    Map<String, Object> m = JSON.std.mapFrom(r.out);
+    Cli.Result r = run("scan", "--json", src.toString());
+    assertEquals(1, r.code(), r.out() + r.err());
+    Map<String, Object> m = JSON.std.mapFrom(r.out());
     assertEquals(1, ((Number) m.get("files")).intValue());
     assertEquals(1, ((Number) m.get("errors")).intValue());
-    assertTrue(r.out.contains("not valid"), r.out);
+    assertTrue(r.out().contains("not valid"), r.out());
   }
 
   @Test
   void unknownOptionIsAUsageError() {
-    assertEquals(2, run("scan", "--frobnicate", base.toString()).code);
+    assertEquals(2, run("scan", "--frobnicate", base.toString()).code());
   }
 
   @Test
   void copyThenVerifyAgreeAndVerifyFindsAChange() throws Exception {
     Path tree = SampleTree.create(base);
     Path copy = base.resolve("copy");
-    Result c = run("copy", "--json", tree.toString(), copy.toString());
-    assertEquals(0, c.code, c.err);
-    assertEquals(4, ((Number) JSON.std.mapFrom(c.out).get("filesCopied")).intValue());
-    assertEquals(0, run("verify", "--content", tree.toString(), copy.toString()).code);
+    Cli.Result c = run("copy", "--json", tree.toString(), copy.toString());
+    assertEquals(0, c.code(), c.err());
+    assertEquals(4, ((Number) JSON.std.mapFrom(c.out()).get("filesCopied")).intValue());
+    assertEquals(0, run("verify", "--content", tree.toString(), copy.toString()).code());
     Files.writeString(copy.resolve("empty.txt"), "changed");
-    Result v = run("verify", "--json", tree.toString(), copy.toString());
-    assertEquals(1, v.code);
-    assertTrue(v.out.contains("empty.txt"), v.out);
+    Cli.Result v = run("verify", "--json", tree.toString(), copy.toString());
+    assertEquals(1, v.code());
+    assertTrue(v.out().contains("empty.txt"), v.out());
   }
 
   @Test
   void dryRunListsActionsAndWritesNothing() throws Exception {
     Path tree = SampleTree.create(base);
     Path copy = base.resolve("copy");
-    Result r = run("copy", "--dry-run", "--list", tree.toString(), copy.toString());
-    assertEquals(0, r.code, r.err);
-    assertTrue(r.out.contains("link"), r.out);
-    assertTrue(r.out.contains("would copy"), r.out);
+    Cli.Result r = run("copy", "--dry-run", "--list", tree.toString(), copy.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("link"), r.out());
+    assertTrue(r.out().contains("would copy"), r.out());
     assertTrue(!Files.exists(copy));
   }
 
@@ -122,25 +117,25 @@ class CliTest {
   void excludesFromFlagsAndConfigurationFileApply() throws Exception {
     Path tree = SampleTree.create(base);
     Path config = Files.writeString(base.resolve("linksafe.conf"), "exclude = photos/\nthreads = 2\n");
-    Result r = run("scan", "--json", "--config", config.toString(), "--exclude", "*.txt", tree.toString());
-    assertEquals(0, r.code, r.err);
-    Map<String, Object> m = JSON.std.mapFrom(r.out);
-    assertEquals(1, ((Number) m.get("files")).intValue(), r.out); // only shared.bin is left
+    Cli.Result r = run("scan", "--json", "--config", config.toString(), "--exclude", "*.txt", tree.toString());
+    assertEquals(0, r.code(), r.err());
+    Map<String, Object> m = JSON.std.mapFrom(r.out());
+    assertEquals(1, ((Number) m.get("files")).intValue(), r.out()); // only shared.bin is left
   }
 
   @Test
   void demoRunsEndToEnd() {
-    Result r = run("demo");
-    assertEquals(0, r.code, r.out + r.err);
-    assertTrue(r.out.contains("identical"), r.out);
+    Cli.Result r = run("demo");
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("identical"), r.out());
   }
 
   @Test
   void everyCommandHasHelpWithExitCodes() {
     for (String command : List.of("scan", "copy", "verify", "demo")) {
-      Result r = run(command, "--help");
-      assertEquals(0, r.code);
-      assertTrue(r.out.contains("Exit codes"), command + ": " + r.out);
+      Cli.Result r = run(command, "--help");
+      assertEquals(0, r.code());
+      assertTrue(r.out().contains("Exit codes"), command + ": " + r.out());
     }
   }
 
@@ -151,7 +146,7 @@ class CliTest {
     assertEquals("E:\\data", CopyCommand.windowsPath("e:/data".replace('e', 'E')));
     assertEquals("C:\\", CopyCommand.windowsPath("C:"));
     org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> CopyCommand.windowsPath("/mnt/c"));
-    assertEquals(2, run("copy", "--dest-as", "relative\\path", base.toString(), base.resolve("x").toString()).code);
+    assertEquals(2, run("copy", "--dest-as", "relative\\path", base.toString(), base.resolve("x").toString()).code());
   }
 
   @Test
@@ -159,41 +154,41 @@ class CliTest {
     Path tree = SampleTree.create(base);
     Path copy = base.resolve("copy");
     String index = base.resolve("index").toString();
-    Result first = run("mirror", "--json", "--delete", "--index-dir", index, tree.toString(), copy.toString());
-    assertEquals(0, first.code, first.err);
-    Map<String, Object> m = JSON.std.mapFrom(first.out);
+    Cli.Result first = run("mirror", "--json", "--delete", "--index-dir", index, tree.toString(), copy.toString());
+    assertEquals(0, first.code(), first.err());
+    Map<String, Object> m = JSON.std.mapFrom(first.out());
     for (String key : List.of("unchanged", "copied", "linked", "renamed", "updatedMetadata", "deleted",
         "bytesCopied", "errors")) {
-      assertTrue(m.containsKey(key), "missing " + key + " in " + first.out);
+      assertTrue(m.containsKey(key), "missing " + key + " in " + first.out());
     }
     assertEquals(4, ((Number) m.get("copied")).intValue());
     assertEquals(3, ((Number) m.get("linked")).intValue());
-    assertTrue(first.out.contains("no index yet"), "the first run says it has no index: " + first.out);
+    assertTrue(first.out().contains("no index yet"), "the first run says it has no index: " + first.out());
     Files.delete(tree.resolve("empty.txt"));
-    Result second = run("mirror", "--json", "--delete", "--index-dir", index, tree.toString(), copy.toString());
-    assertEquals(0, second.code, second.err);
-    assertEquals(1, ((Number) JSON.std.mapFrom(second.out).get("deleted")).intValue());
-    assertEquals(0, run("verify", tree.toString(), copy.toString()).code);
+    Cli.Result second = run("mirror", "--json", "--delete", "--index-dir", index, tree.toString(), copy.toString());
+    assertEquals(0, second.code(), second.err());
+    assertEquals(1, ((Number) JSON.std.mapFrom(second.out()).get("deleted")).intValue());
+    assertEquals(0, run("verify", tree.toString(), copy.toString()).code());
   }
 
   @Test
   void snapshotsCanBeTakenListedPrunedAndRestored() throws Exception {
     Path tree = SampleTree.create(base);
     Path repo = base.resolve("repo");
-    assertEquals(0, run("snapshot", tree.toString(), repo.toString()).code);
+    assertEquals(0, run("snapshot", tree.toString(), repo.toString()).code());
     Thread.sleep(1100);
     Files.writeString(tree.resolve("empty.txt"), "second");
-    Result second = run("snapshot", "--json", tree.toString(), repo.toString());
-    assertEquals(0, second.code, second.err);
-    assertTrue(((Number) JSON.std.mapFrom(second.out).get("filesLinked")).intValue() >= 3, second.out);
-    Result list = run("snapshots", "--json", repo.toString());
-    assertEquals(2, ((List<?>) JSON.std.mapFrom(list.out).get("snapshots")).size(), list.out);
-    assertEquals(2, run("prune", repo.toString()).code, "a prune that keeps nothing is refused");
-    Result pruned = run("prune", "--keep-last", "1", repo.toString());
-    assertEquals(0, pruned.code, pruned.err);
+    Cli.Result second = run("snapshot", "--json", tree.toString(), repo.toString());
+    assertEquals(0, second.code(), second.err());
+    assertTrue(((Number) JSON.std.mapFrom(second.out()).get("filesLinked")).intValue() >= 3, second.out());
+    Cli.Result list = run("snapshots", "--json", repo.toString());
+    assertEquals(2, ((List<?>) JSON.std.mapFrom(list.out()).get("snapshots")).size(), list.out());
+    assertEquals(2, run("prune", repo.toString()).code(), "a prune that keeps nothing is refused");
+    Cli.Result pruned = run("prune", "--keep-last", "1", repo.toString());
+    assertEquals(0, pruned.code(), pruned.err());
     Path restored = base.resolve("restored");
-    Result restore = run("restore", repo.toString(), restored.toString());
-    assertEquals(0, restore.code, restore.err);
-    assertEquals(0, run("verify", "--content", tree.toString(), restored.toString()).code);
+    Cli.Result restore = run("restore", repo.toString(), restored.toString());
+    assertEquals(0, restore.code(), restore.err());
+    assertEquals(0, run("verify", "--content", tree.toString(), restored.toString()).code());
   }
 }

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.linksafe.cli.Main;
+import dev.linksafe.testing.Cli;
 import dev.linksafe.testing.Privileged;
 import dev.linksafe.testing.Trees;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,13 +27,8 @@ class DiskFullTest {
   @TempDir Path base;
   private final List<Path> mounts = new ArrayList<>();
 
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
+  static Cli.Result run(String... args) {
+    return Cli.run(args);
   }
 
   @AfterEach
@@ -88,14 +81,14 @@ class DiskFullTest {
     Path src = makeSource(base.resolve("src"), 60, 1);
     Path volume = volume("vol", 4);
     Path dst = volume.resolve("copy");
-    Result full = run("copy", src.toString(), dst.toString());
-    assertEquals(3, full.code, full.out + full.err);
-    assertTrue(full.err.contains("destination is full") && full.err.contains("run again"), full.err);
+    Cli.Result full = run("copy", src.toString(), dst.toString());
+    assertEquals(3, full.code(), full.out() + full.err());
+    assertTrue(full.err().contains("destination is full") && full.err().contains("run again"), full.err());
     assertNoPartialFile(src, dst);
 
     grow(volume, 64);
-    Result again = run("copy", src.toString(), dst.toString());
-    assertEquals(0, again.code, again.out + again.err);
+    Cli.Result again = run("copy", src.toString(), dst.toString());
+    assertEquals(0, again.code(), again.out() + again.err());
     Trees.assertIdentical(src, dst);
     Trees.assertSamePartition(src, dst);
   }
@@ -106,16 +99,16 @@ class DiskFullTest {
     Path volume = volume("vol", 16);
     Path dst = volume.resolve("mirror");
     Path indexes = base.resolve("index");
-    Result first = run("mirror", "--delete", "--index-dir", indexes.toString(), src.toString(), dst.toString());
-    assertEquals(0, first.code, first.err);
+    Cli.Result first = run("mirror", "--delete", "--index-dir", indexes.toString(), src.toString(), dst.toString());
+    assertEquals(0, first.code(), first.err());
     List<byte[]> indexBefore = contentsOf(indexes);
 
     // a removed file (to delete) and 60 new ones (12 MB) that do not fit in what is left
     Files.delete(src.resolve("d3/f3"));
     makeSource(src.resolve("more"), 60, 3);
-    Result full = run("mirror", "--delete", "--index-dir", indexes.toString(), src.toString(), dst.toString());
-    assertEquals(3, full.code, full.out + full.err);
-    assertTrue(full.err.contains("destination is full"), full.err);
+    Cli.Result full = run("mirror", "--delete", "--index-dir", indexes.toString(), src.toString(), dst.toString());
+    assertEquals(3, full.code(), full.out() + full.err());
+    assertTrue(full.err().contains("destination is full"), full.err());
     assertTrue(Files.exists(dst.resolve("d3/f3")), "a stopped run deletes nothing");
     assertEquals(indexBefore.size(), contentsOf(indexes).size());
     for (int i = 0; i < indexBefore.size(); i++) {
@@ -125,8 +118,8 @@ class DiskFullTest {
     assertNoPartialFile(src, dst);
 
     grow(volume, 64);
-    Result again = run("mirror", "--delete", "--index-dir", indexes.toString(), src.toString(), dst.toString());
-    assertEquals(0, again.code, again.out + again.err);
+    Cli.Result again = run("mirror", "--delete", "--index-dir", indexes.toString(), src.toString(), dst.toString());
+    assertEquals(0, again.code(), again.out() + again.err());
     Trees.assertIdentical(src, dst);
     Trees.assertSamePartition(src, dst);
   }
@@ -148,27 +141,27 @@ class DiskFullTest {
     Path src = makeSource(base.resolve("src"), 30, 4);
     Path volume = volume("vol", 16);
     Path repo = volume.resolve("repo");
-    Result first = run("snapshot", src.toString(), repo.toString());
-    assertEquals(0, first.code, first.err);
+    Cli.Result first = run("snapshot", src.toString(), repo.toString());
+    assertEquals(0, first.code(), first.err());
     Path kept = base.resolve("as-it-was");
-    assertEquals(0, run("copy", src.toString(), kept.toString()).code);
+    assertEquals(0, run("copy", src.toString(), kept.toString()).code());
 
     makeSource(src.resolve("more"), 60, 5); // 12 MB: more than is left
     Files.writeString(src.resolve("d1/f1"), "changed");
-    Result full = run("snapshot", src.toString(), repo.toString());
-    assertEquals(3, full.code, full.out + full.err);
-    assertTrue(full.err.contains("destination is full"), full.err);
-    Result listed = run("snapshots", repo.toString());
-    assertEquals(0, listed.code, listed.err);
+    Cli.Result full = run("snapshot", src.toString(), repo.toString());
+    assertEquals(3, full.code(), full.out() + full.err());
+    assertTrue(full.err().contains("destination is full"), full.err());
+    Cli.Result listed = run("snapshots", repo.toString());
+    assertEquals(0, listed.code(), listed.err());
     assertEquals(1, new dev.linksafe.snapshot.SnapshotRepository(repo).list().size(),
-        "the stopped snapshot is not listed: " + listed.out);
+        "the stopped snapshot is not listed: " + listed.out());
     Path firstSnapshot = repo.resolve(new dev.linksafe.snapshot.SnapshotRepository(repo).list().get(0).name());
     Trees.assertIdentical(kept, firstSnapshot);
     Trees.assertSamePartition(kept, firstSnapshot);
 
     grow(volume, 64);
-    Result again = run("snapshot", src.toString(), repo.toString());
-    assertEquals(0, again.code, again.out + again.err);
+    Cli.Result again = run("snapshot", src.toString(), repo.toString());
+    assertEquals(0, again.code(), again.out() + again.err());
     List<dev.linksafe.snapshot.SnapshotInfo> all = new dev.linksafe.snapshot.SnapshotRepository(repo).list();
     assertEquals(2, all.size());
     Trees.assertIdentical(src, repo.resolve(all.get(1).name()));
@@ -180,17 +173,17 @@ class DiskFullTest {
   void extractStopsWhenFullAndExtractingAgainFinishes() throws Exception {
     Path src = makeSource(base.resolve("src"), 40, 6);
     Path archive = base.resolve("tree.tar");
-    assertEquals(0, run("archive", src.toString(), archive.toString()).code);
+    assertEquals(0, run("archive", src.toString(), archive.toString()).code());
     Path volume = volume("vol", 4);
     Path dst = volume.resolve("out");
-    Result full = run("extract", archive.toString(), dst.toString());
-    assertEquals(3, full.code, full.out + full.err);
-    assertTrue(full.err.contains("destination is full"), full.err);
+    Cli.Result full = run("extract", archive.toString(), dst.toString());
+    assertEquals(3, full.code(), full.out() + full.err());
+    assertTrue(full.err().contains("destination is full"), full.err());
     assertNoPartialFile(src, dst);
 
     grow(volume, 64);
-    Result again = run("extract", archive.toString(), dst.toString());
-    assertEquals(0, again.code, again.out + again.err);
+    Cli.Result again = run("extract", archive.toString(), dst.toString());
+    assertEquals(0, again.code(), again.out() + again.err());
     // pax times as written hold 100 ns
     var verified = new dev.linksafe.verify.TreeComparator(true, 100).compare(src, dst);
     assertTrue(verified.identical(), verified.toString());
