@@ -274,7 +274,7 @@ public final class CopyEngine {
       if (parent.isShadowed(entry, problems)) {
         return null;
       }
-      Path target = parent.target.resolve(entry.relative().getFileName().toString());
+      Path target = targetOf(parent, entry);
       String key = TreeWalker.display(entry.relative());
       try {
         FileStatus existing = parent.fresh ? null : statOrNull(target);
@@ -447,7 +447,7 @@ public final class CopyEngine {
       if (parent.isShadowed(entry, problems)) {
         return;
       }
-      Path target = parent.target.resolve(entry.relative().getFileName().toString());
+      Path target = targetOf(parent, entry);
       String key = TreeWalker.display(entry.relative());
       long size = 0;
       try {
@@ -949,6 +949,16 @@ public final class CopyEngine {
       } catch (NoSuchFileException e) {
         return null;
       }
+    }
+
+    /**
+     * Where an entry goes in its directory at DST; on the same kind of file system by its name as
+     * a path, which keeps bytes that are not valid in the name encoding.
+     */
+    private Path targetOf(Directory parent, Entry entry) {
+      Path name = entry.relative().getFileName();
+      return name.getFileSystem() == parent.target.getFileSystem()
+          ? parent.target.resolve(name) : parent.target.resolve(name.toString());
     }
 
     private Path source(Entry entry) {

@@ -162,7 +162,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     if (parent == null) {
       return reading(path);
     }
-    byte[] name = cString(path.getFileName().toString());
+    byte[] name = cName(path);
     if (!keep) {
       return new At(openDirectory(path, realConfinement.resolve(confinement.relativize(parent)), true),
           name, path);
@@ -193,25 +193,31 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       return new At(LinuxLibc.AT_FDCWD, c, path);
     }
     int fd = openDirectory(path, path.toAbsolutePath().getParent(), false);
-    return new At(fd, cString(path.getFileName().toString()), path);
+    return new At(fd, cName(path), path);
   }
 
   /** {@code path} split into pieces the kernel takes, the first one absolute. */
   static List<byte[]> pieces(Path path) {
     List<byte[]> pieces = new ArrayList<>();
-    StringBuilder piece = new StringBuilder("/");
+    java.io.ByteArrayOutputStream piece = new java.io.ByteArrayOutputStream();
+    piece.write('/');
+    boolean slash = true;
     for (Path name : path.toAbsolutePath()) {
-      String n = name.toString();
-      if (piece.length() > 1 && piece.length() + n.length() * 4 + 1 > MAX_PATH_BYTES) {
-        pieces.add(cString(piece.toString()));
-        piece.setLength(0);
+      byte[] n = rawBytes(name);
+      if (piece.size() > 1 && piece.size() + n.length + 1 > MAX_PATH_BYTES) {
+        piece.write(0);
+        pieces.add(piece.toByteArray());
+        piece.reset();
+        slash = true;
       }
-      if (piece.length() > 0 && piece.charAt(piece.length() - 1) != '/') {
-        piece.append('/');
+      if (!slash) {
+        piece.write('/');
       }
-      piece.append(n);
+      piece.write(n, 0, n.length);
+      slash = false;
     }
-    pieces.add(cString(piece.toString()));
+    piece.write(0);
+    pieces.add(piece.toByteArray());
     return pieces;
   }
 
@@ -269,21 +275,27 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         }
       }
     }
-    String text = new String(piece, 0, piece.length - 1, NAME_CHARSET);
     int fd = dirFd;
     try {
-      if (text.startsWith("/")) {
+      if (piece[0] == '/') {
         fd = LinuxLibc.openat(LinuxLibc.AT_FDCWD, cString("/"), flags, 0);
       }
-      for (String name : text.split("/")) {
-        if (name.isEmpty()) {
+      // name by name, split on the bytes: a name need not be valid in the name encoding
+      int start = 0;
+      for (int i = 0; i < piece.length; i++) {
+        if (piece[i] != '/' && piece[i] != 0) {
           continue;
         }
-        int next = LinuxLibc.openat(fd, cString(name), flags | LinuxLibc.O_NOFOLLOW, 0);
-        if (fd != dirFd) {
-          closeQuietly(fd);
+        if (i > start) {
+          byte[] name = java.util.Arrays.copyOfRange(piece, start, i + 1);
+          name[name.length - 1] = 0;
+          int next = LinuxLibc.openat(fd, name, flags | LinuxLibc.O_NOFOLLOW, 0);
+          if (fd != dirFd) {
+            closeQuietly(fd);
+          }
+          fd = next;
         }
-        fd = next;
+        start = i + 1;
       }
       return fd;
     } catch (LastErrorException e) {
@@ -465,7 +477,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     try (At b = at(to)) {
       if (sameDirectory) {
         // one directory for both names: resolved once
-        byte[] fromName = b.dirFd == LinuxLibc.AT_FDCWD ? cPath(from) : cString(from.getFileName().toString());
+        byte[] fromName = b.dirFd == LinuxLibc.AT_FDCWD ? cPath(from) : cName(from);
         LinuxLibc.renameat(b.dirFd, fromName, b.dirFd, b.name);
       } else {
         try (At a = at(from, false)) {
@@ -511,10 +523,57 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   }
 
   static byte[] cPath(Path path) {
-    byte[] s = path.toString().getBytes(NAME_CHARSET);
+    byte[] s = rawBytes(path);
     byte[] c = new byte[s.length + 1];
     System.arraycopy(s, 0, c, 0, s.length);
     return c;
+  }
+
+  /** The last name of {@code path}, NUL-terminated, with its bytes as the kernel has them. */
+  static byte[] cName(Path path) {
+    return cPath(path.getFileName());
+  }
+
+  /**
+   * A path's bytes as the kernel names it. The JDK keeps the bytes of a name it listed even when
+   * they are not valid in the name encoding (its string shows U+FFFD there); its URI spells them
+   * out, so such a name is copied under its own bytes.
+   */
+  static byte[] rawBytes(Path path) {
+    String text = path.toString();
+    if (text.indexOf('\uFFFD') < 0 || path.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+      return text.getBytes(NAME_CHARSET);
+    }
+    String uri = path.toAbsolutePath().toUri().getRawPath();
+    java.io.ByteArrayOutputStream decoded = new java.io.ByteArrayOutputStream(uri.length());
+    for (int i = 0; i < uri.length(); i++) {
+      char ch = uri.charAt(i);
+      if (ch == '%' && i + 2 < uri.length()) {
+        decoded.write(Integer.parseInt(uri.substring(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        decoded.write(ch);
+      }
+    }
+    byte[] all = decoded.toByteArray();
+    int end = all.length;
+    if (end > 1 && all[end - 1] == '/') {
+      end--; // a directory's URI ends with a slash
+    }
+    // the last getNameCount() names, or all of an absolute path
+    int start = 0;
+    if (!path.isAbsolute()) {
+      int names = path.getNameCount();
+      start = end;
+      while (names > 0 && start > 0) {
+        start--;
+        if (all[start] == '/') {
+          names--;
+        }
+      }
+      start++;
+    }
+    return java.util.Arrays.copyOfRange(all, start, end);
   }
 
   static byte[] cString(String s) {
@@ -788,8 +847,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   }
 
   /**
-   * Reads a symlink's target as the kernel stores it. A target that is not valid in the file-name
-   * encoding is refused rather than copied altered.
+   * Reads a symlink's target as the kernel stores it; bytes not valid in the file-name encoding
+   * are kept as lone surrogates (see {@link #escapedString}).
    */
   @Override
   public String readSymlink(Path path) throws IOException {
@@ -807,22 +866,59 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       // readlink cuts a target that fills the buffer: read it again with more room
       buffer = new byte[buffer.length * 2];
     }
+    return escapedString(buffer, (int) n);
+  }
+
+  /**
+   * Decodes a symlink target. A byte that is not valid in the name encoding becomes the lone
+   * surrogate U+DC80..U+DCFF (as Python's surrogateescape does), which no valid text decodes to,
+   * so {@link #escapedBytes} gives the same bytes back.
+   */
+  static String escapedString(byte[] bytes, int length) {
     java.nio.charset.CharsetDecoder decoder = NAME_CHARSET.newDecoder()
         .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
         .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-    try {
-      return decoder.decode(ByteBuffer.wrap(buffer, 0, (int) n)).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
-      throw new FileSystemException(path.toString(), null,
-          "symlink target has bytes that are not valid " + NAME_CHARSET + "; not copied");
+    ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(length + 1);
+    while (true) {
+      java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+      if (r.isError()) {
+        for (int i = 0; i < r.length(); i++) {
+          out.put((char) (0xDC00 | (in.get() & 0xff)));
+        }
+      } else {
+        break;
+      }
     }
+    decoder.flush(out);
+    return out.flip().toString();
   }
 
-  /** Creates a symlink whose target is exactly these characters: no path normalisation. */
+  /** The bytes of a string from {@link #escapedString}. */
+  static byte[] escapedBytes(String text) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(text.length() + 8);
+    int start = 0;
+    for (int i = 0; i <= text.length(); i++) {
+      char c = i < text.length() ? text.charAt(i) : 0;
+      if (i == text.length() || (c >= 0xDC80 && c <= 0xDCFF
+          && !(i > 0 && Character.isHighSurrogate(text.charAt(i - 1))))) {
+        byte[] run = text.substring(start, i).getBytes(NAME_CHARSET);
+        out.write(run, 0, run.length);
+        if (i < text.length()) {
+          out.write(c & 0xff);
+        }
+        start = i + 1;
+      }
+    }
+    out.write(0);
+    return out.toByteArray();
+  }
+
+  /** Creates a symlink whose target is exactly these bytes (see {@link #escapedString}). */
   @Override
   public void createSymlink(Path link, String target) throws IOException {
     try (At at = at(link)) {
-      LinuxLibc.symlinkat(cString(target), at.dirFd, at.name);
+      LinuxLibc.symlinkat(escapedBytes(target), at.dirFd, at.name);
     } catch (LastErrorException e) {
       throw error(e, link, "cannot create symlink");
     }

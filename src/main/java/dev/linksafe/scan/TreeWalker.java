@@ -30,7 +30,6 @@ import java.util.concurrent.RecursiveAction;
 public final class TreeWalker {
   /** Files of one directory handled by one task before the rest is split off. */
   private static final int BATCH = 512;
-  private static final char REPLACEMENT = '\uFFFD';
 
   private final FileSystemAccess access;
   private final WalkOptions options;
@@ -170,15 +169,9 @@ public final class TreeWalker {
 
     /** Builds the entry for one child, or reports why not and returns null. */
     private Entry entryFor(Entry parent, Path child) {
-      Path name = child.getFileName();
-      Path relative = parent.relative().resolve(name.toString());
-      String nameText = name.toString();
-      if (nameText.indexOf(REPLACEMENT) >= 0) {
-        visitor.problem(new Problem(display(relative).replace(REPLACEMENT, '?'),
-            "name has bytes that are not valid " + System.getProperty("sun.jnu.encoding")
-                + " (shown as ?); skipped"));
-        return null;
-      }
+      // resolved as a path, not a string: a name whose bytes are not valid in the name
+      // encoding keeps them (its string shows U+FFFD)
+      Path relative = parent.relative().resolve(child.getFileName());
       FileStatus status;
       try {
         status = access.stat(child);
@@ -203,7 +196,7 @@ public final class TreeWalker {
         if (status.kind() == EntryKind.SYMLINK) {
           String target = access.readSymlink(child);
           SymlinkClass linkClass = classifier == null ? SymlinkClass.OUTER : classifier.classify(child);
-          symlink = new Symlink(target, child.getFileSystem().getPath(target).isAbsolute(), linkClass);
+          symlink = new Symlink(target, isAbsolute(child, target), linkClass);
         }
         boolean mountPoint = directory && status.id().volume() != parent.id().volume();
         return new Entry(relative, status, symlink, reparse, mountPoint);
@@ -213,6 +206,15 @@ public final class TreeWalker {
         visitor.problem(new Problem(display(relative), "cannot read link: " + Problem.reason(e)));
       }
       return null;
+    }
+  }
+
+  /** Whether a symlink target is absolute; one with bytes no path can hold is judged by its text. */
+  private static boolean isAbsolute(Path link, String target) {
+    try {
+      return link.getFileSystem().getPath(target).isAbsolute();
+    } catch (java.nio.file.InvalidPathException e) {
+      return target.startsWith(link.getFileSystem().getSeparator());
     }
   }
 

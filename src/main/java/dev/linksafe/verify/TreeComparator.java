@@ -7,6 +7,7 @@ import dev.linksafe.plan.JunctionRetargeter;
 import dev.linksafe.platform.KeptReparseData;
 import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.Platforms;
+import dev.linksafe.platform.RawNames;
 import dev.linksafe.scan.HardLinkTracker;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -74,7 +75,7 @@ public final class TreeComparator {
     }
 
     Path resolve(String relative) {
-      return relative.isEmpty() ? root : root.resolve(relative);
+      return RawNames.resolve(root, relative);
     }
 
     /** The first name of this name's group, or the name itself when it stands alone. */
@@ -159,7 +160,7 @@ public final class TreeComparator {
       TreeSet<String> names = new TreeSet<>();
       try (DirectoryStream<Path> children = side.access.newDirectoryStream(side.resolve(relative))) {
         for (Path child : children) {
-          names.add(child.getFileName().toString());
+          names.add(RawNames.name(child));
         }
         return names;
       } catch (IOException e) {

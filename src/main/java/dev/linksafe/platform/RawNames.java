@@ -1,0 +1,58 @@
+package dev.linksafe.platform;
+
+import java.net.URI;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+
+/**
+ * Names as text that keep their bytes. A name whose bytes are not valid in the file-name encoding
+ * shows as U+FFFD in {@link Path#toString()}, which two such names can share; here each byte that
+ * does not decode becomes a lone surrogate U+DC80..U+DCFF, which no valid name decodes to, and
+ * {@link #resolve} turns such text back into the path with the original bytes.
+ */
+public final class RawNames {
+  private RawNames() {}
+
+  /** The last name of {@code path} as text that keeps its bytes. */
+  public static String name(Path path) {
+    Path name = path.getFileName();
+    String text = name.toString();
+    if (text.indexOf('\uFFFD') < 0 || path.getFileSystem() != FileSystems.getDefault()) {
+      return text;
+    }
+    byte[] raw = LinuxFileSystemAccess.rawBytes(name);
+    return LinuxFileSystemAccess.escapedString(raw, raw.length);
+  }
+
+  /** {@code dir} resolved against {@code relative}, text from {@link #name} joined with '/'. */
+  public static Path resolve(Path dir, String relative) {
+    if (!hasEscapes(relative) || dir.getFileSystem() != FileSystems.getDefault()) {
+      return relative.isEmpty() ? dir : dir.resolve(relative);
+    }
+    byte[] bytes = LinuxFileSystemAccess.escapedBytes(relative);
+    StringBuilder uri = new StringBuilder(dir.toAbsolutePath().toUri().getRawPath());
+    if (uri.charAt(uri.length() - 1) != '/') {
+      uri.append('/');
+    }
+    for (int i = 0; i < bytes.length - 1; i++) {
+      int b = bytes[i] & 0xff;
+      if (b == '/' || Character.isLetterOrDigit(b) && b < 0x80 || b == '.' || b == '-' || b == '_') {
+        uri.append((char) b);
+      } else {
+        uri.append('%').append(String.format("%02X", b));
+      }
+    }
+    // a file URI carries any bytes percent-encoded, and the JDK makes the path from them
+    return Path.of(URI.create("file://" + uri));
+  }
+
+  private static boolean hasEscapes(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
