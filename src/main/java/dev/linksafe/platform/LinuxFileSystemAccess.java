@@ -137,7 +137,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   }
 
   private final AtomicLong wayGeneration = new AtomicLong();
-  private final ThreadLocal<KeptWay> keptWay = new ThreadLocal<>();
+  /** Per thread: the directory written into last, and the one a hard link was made from last. */
+  private final ThreadLocal<KeptWay[]> keptWay = new ThreadLocal<>();
   private final Queue<KeptWay> keptWays = new ConcurrentLinkedQueue<>();
 
   /** Closes the directories kept open by confined writes. */
@@ -153,26 +154,32 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   /** Where a write to {@code path} lands; see {@link At}. */
   At at(Path path) throws IOException {
-    return at(path, true);
+    return at(path, WRITTEN);
   }
 
-  /** As {@link #at(Path)}; {@code keep} uses (and replaces) the thread's kept directory. */
-  private At at(Path path, boolean keep) throws IOException {
+  private static final int UNKEPT = -1;
+  private static final int WRITTEN = 0;
+  private static final int LINKED_FROM = 1;
+
+  /** As {@link #at(Path)}; {@code slot} names the thread's kept directory to use, or none. */
+  private At at(Path path, int slot) throws IOException {
     Path parent = confinedParent(path);
     if (parent == null) {
       return reading(path);
     }
     byte[] name = cName(path);
-    if (!keep) {
+    if (slot == UNKEPT) {
       return new At(openDirectory(path, realConfinement.resolve(confinement.relativize(parent)), true),
           name, path);
     }
-    KeptWay way = keptWay.get();
-    if (way == null) {
-      way = new KeptWay();
-      keptWay.set(way);
-      keptWays.add(way);
+    KeptWay[] ways = keptWay.get();
+    if (ways == null) {
+      ways = new KeptWay[] {new KeptWay(), new KeptWay()};
+      keptWay.set(ways);
+      keptWays.add(ways[0]);
+      keptWays.add(ways[1]);
     }
+    KeptWay way = ways[slot];
     long generation = wayGeneration.get();
     if (way.fd < 0 || way.generation != generation || !parent.equals(way.parent)) {
       way.close();
@@ -480,7 +487,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         byte[] fromName = b.dirFd == LinuxLibc.AT_FDCWD ? cPath(from) : cName(from);
         LinuxLibc.renameat(b.dirFd, fromName, b.dirFd, b.name);
       } else {
-        try (At a = at(from, false)) {
+        try (At a = at(from, UNKEPT)) {
           LinuxLibc.renameat(a.dirFd, a.name, b.dirFd, b.name);
         }
       }
@@ -511,7 +518,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public void createHardLink(Path link, Path existing) throws IOException {
-    try (At a = at(existing, false); At b = at(link)) {
+    try (At a = at(existing, LINKED_FROM); At b = at(link)) {
       LinuxLibc.linkat(a.dirFd, a.name, b.dirFd, b.name, 0);
     } catch (LastErrorException e) {
       throw error(e, link, "cannot link to " + existing);
