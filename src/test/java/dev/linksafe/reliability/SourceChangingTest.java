@@ -91,7 +91,24 @@ class SourceChangingTest {
     Path dst = base.resolve("dst");
     CopyOptions options = CopyOptions.defaults(false)
         .withMirror(new MirrorOptions(base.resolve("index"), true, false));
+    // a log that grows all the time: its copy is always torn, so always reported
+    Path log = src.resolve("growing.log");
+    Files.write(log, new byte[32 << 20]);
+    AtomicBoolean stopLog = new AtomicBoolean();
+    Thread appender = new Thread(() -> {
+      byte[] line = new byte[4096];
+      while (!stopLog.get()) {
+        try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.APPEND)) {
+          out.write(line);
+          Thread.sleep(1);
+        } catch (IOException | InterruptedException e) {
+          return;
+        }
+      }
+    });
+    appender.start();
     int reported = 0;
+    boolean logReported = false;
     Mutator mutator = new Mutator(src);
     mutator.start();
     try {
@@ -103,11 +120,16 @@ class SourceChangingTest {
               "a problem of a changing source says so: " + p);
         }
         reported += report.problems().size();
+        logReported |= report.problems().stream().anyMatch(p -> p.path().equals("growing.log")
+            && p.message().contains("changed while it was copied"));
       }
     } finally {
       mutator.stop.set(true);
       mutator.join();
+      stopLog.set(true);
+      appender.join();
     }
+    assertTrue(logReported, "a file growing while it is copied is reported");
     assertTrue(mutator.changes.get() > 100, "the source changed during the runs: " + mutator.changes);
     assertTrue(reported > 0, "changes under the runs were reported");
     // a torn copy is never kept: what stands at DST is some whole version of the file
