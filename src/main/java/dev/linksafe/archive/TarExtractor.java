@@ -8,6 +8,7 @@ import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.KeptReparseData;
 import dev.linksafe.platform.Platforms;
 import dev.linksafe.platform.ReparseBufferCodec;
+import dev.linksafe.platform.TempNames;
 import dev.linksafe.model.ReparsePoint;
 import java.io.IOException;
 import java.io.InputStream;
@@ -285,7 +286,7 @@ public final class TarExtractor {
       if (existing != null && existing.kind() == EntryKind.DIRECTORY) {
         throw new FileAlreadyExistsException(path.toString(), null, "a directory stands there; left alone");
       }
-      Path temp = path.resolveSibling(".~linksafe." + Long.toHexString(System.nanoTime()) + ".tmp");
+      Path temp = TempNames.beside(path);
       boolean done = false;
       try {
         maker.make(temp);

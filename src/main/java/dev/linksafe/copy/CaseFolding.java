@@ -1,6 +1,7 @@
 package dev.linksafe.copy;
 
 import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.platform.TempNames;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.NoSuchFileException;
@@ -28,7 +29,7 @@ final class CaseFolding {
 
   /** Whether {@code dir} ignores case: a probe file is looked up under its upper-case name. */
   static boolean ignoresCase(FileSystemAccess dst, Path dir) {
-    Path probe = dir.resolve(".~linksafe.case-probe." + Long.toHexString(System.nanoTime()) + ".tmp");
+    Path probe = TempNames.beside(dir.resolve("probe"));
     try {
       try (var out = dst.createFile(probe)) {
         // empty

@@ -12,6 +12,7 @@ import dev.linksafe.plan.Action;
 import dev.linksafe.plan.Planner;
 import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.Platforms;
+import dev.linksafe.platform.TempNames;
 import dev.linksafe.scan.HardLinkTracker;
 import dev.linksafe.scan.TreeVisitor;
 import dev.linksafe.scan.TreeWalker;

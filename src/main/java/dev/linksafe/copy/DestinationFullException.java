@@ -12,17 +12,10 @@ import java.nio.file.Path;
  */
 public final class DestinationFullException extends FileSystemException {
   private static final long serialVersionUID = 1L;
-  private final transient CopyReport partial;
 
   DestinationFullException(Path target, Problem cause, CopyReport partial) {
     super(target.toString(), null, "the destination is full (" + cause.path() + ": " + cause.message()
         + "); stopped after copying " + partial.filesCopied() + " files (" + partial.bytesCopied()
         + " bytes). Nothing partial was left under a final name: free space and run again to finish");
-    this.partial = partial;
-  }
-
-  /** What the run did before it stopped. */
-  public CopyReport partial() {
-    return partial;
   }
 }

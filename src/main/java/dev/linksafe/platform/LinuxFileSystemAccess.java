@@ -478,7 +478,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   public void rename(Path from, Path to) throws IOException {
     boolean sameDirectory = java.util.Objects.equals(from.getParent(), to.getParent());
     // a file's temporary name renamed into place moves no directory: kept ways stay right
-    if (!sameDirectory || !from.getFileName().toString().startsWith(".~linksafe.")) {
+    if (!sameDirectory || !TempNames.isTemporary(from.getFileName().toString())) {
       wayGeneration.incrementAndGet();
     }
     try (At b = at(to)) {
@@ -680,7 +680,6 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       throw error(e, source, "cannot open for reading");
     }
     try {
-      checkSameFile(in, source, like);
       int out = createNew(target);
       boolean closed = false;
       try {
@@ -714,8 +713,12 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     }
   }
 
-  /** Refuses to copy a file that was replaced between the walk and the open. */
-  private static void checkSameFile(int fd, Path source, FileStatus like) throws IOException {
+  /**
+   * Refuses a copy whose source is not the file the walk saw (replaced since), or was written to
+   * while it was read: its bytes may mix old and new. One look at the open file, after the bytes,
+   * answers both; the caller drops the copy and the next run copies the file as it then is.
+   */
+  private static void checkUnchangedWhileCopied(int fd, Path source, FileStatus like) throws IOException {
     byte[] b = STATX_BUFFER.get();
     try {
       LinuxLibc.statx(fd, new byte[1], LinuxLibc.AT_EMPTY_PATH, LinuxLibc.STATX_BASIC_STATS, b);
@@ -726,22 +729,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     FileId opened = new FileId(makedev(s.getInt(136), s.getInt(140)), s.getLong(32));
     if (!opened.equals(like.id())) {
       throw new FileSystemException(source.toString(), null,
-          "changed during the copy (replaced by another file); skipped, the next run copies it");
+          "replaced by another file since the walk; this copy is not kept, the next run copies it");
     }
-  }
-
-  /**
-   * Refuses a copy whose source was written to while it was read: its bytes may mix old and new.
-   * The caller drops the copy; the next run copies the file as it then is.
-   */
-  private static void checkUnchangedWhileCopied(int fd, Path source, FileStatus like) throws IOException {
-    byte[] b = STATX_BUFFER.get();
-    try {
-      LinuxLibc.statx(fd, new byte[1], LinuxLibc.AT_EMPTY_PATH, LinuxLibc.STATX_BASIC_STATS, b);
-    } catch (LastErrorException e) {
-      return;
-    }
-    ByteBuffer s = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
     long size = s.getLong(40);
     long modified = timestamp(s, 112);
     if (size != like.size() || modified != like.modifiedNanos()) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linksafe.demo.SampleTree;
+import dev.linksafe.platform.TempNames;
 import dev.linksafe.testing.Privileged;
 import dev.linksafe.testing.Trees;
 import java.io.IOException;

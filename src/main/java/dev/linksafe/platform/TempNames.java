@@ -1,4 +1,4 @@
-package dev.linksafe.copy;
+package dev.linksafe.platform;
 
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
