@@ -49,12 +49,30 @@ public enum Compression {
 
   /** Unwraps whatever compression the stream's first bytes announce. */
   static InputStream unwrap(InputStream in) throws IOException {
-    InputStream buffered = in.markSupported() ? in : new BufferedInputStream(in, 64 * 1024);
+    InputStream buffered = in.markSupported() ? in : new BufferedInputStream(withoutAvailable(in), 64 * 1024);
     try {
       String detected = CompressorStreamFactory.detect(buffered);
       return new CompressorStreamFactory().createCompressorInputStream(detected, buffered);
     } catch (CompressorException notCompressed) {
       return buffered;
     }
+  }
+
+  /**
+   * A stream that never says how much it could give without blocking. The tar reader asks after
+   * every entry; a file's stream answers with two system calls (its size and position) each time.
+   */
+  private static InputStream withoutAvailable(InputStream in) {
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return in.read(b, off, len);
+      }
+
+      @Override
+      public int available() {
+        return 0;
+      }
+    };
   }
 }

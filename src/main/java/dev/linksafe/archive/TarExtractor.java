@@ -156,14 +156,16 @@ public final class TarExtractor {
       ensureParents(path);
       String reparse = e.getExtraPaxHeader(TarWriter.REPARSE_HEADER);
       if (e.isDirectory()) {
-        FileStatus existing = statOrNull(path);
-        if (existing != null && existing.kind() != EntryKind.DIRECTORY) {
-          access.delete(path); // a file or link in the way: replaced, not followed
-          existing = null;
-        }
-        if (existing == null) {
+        try {
           access.createDirectory(path, 0755);
+        } catch (FileAlreadyExistsException there) {
+          FileStatus existing = statOrNull(path);
+          if (existing != null && existing.kind() != EntryKind.DIRECTORY) {
+            access.delete(path); // a file or link in the way: replaced, not followed
+            access.createDirectory(path, 0755);
+          }
         }
+        checkedDirectories.put(path, Boolean.TRUE);
         directoryTimes.push(new DirectoryTime(path, status(e, EntryKind.DIRECTORY)));
         directories++;
       } else if (e.isSymbolicLink()) {
@@ -195,10 +197,10 @@ public final class TarExtractor {
         links++;
       } else if (e.isFile()) {
         replace(path, temp -> {
-          try (OutputStream out = access.createFile(temp)) {
+          // mode, owner and times set through the open file once its bytes are in
+          try (OutputStream out = access.createFile(temp, status(e, EntryKind.REGULAR_FILE), owners)) {
             bytes += tar.transferTo(out);
           }
-          setMetadata(temp, e, EntryKind.REGULAR_FILE);
         });
         files++;
       } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
@@ -246,16 +248,15 @@ public final class TarExtractor {
      */
     Path ensureParents(Path path) throws IOException {
       Path parent = path.getParent() == null ? root : path.getParent();
-      if (checkedDirectories.containsKey(parent)) {
+      if (parent.equals(root) || checkedDirectories.get(parent) != null) {
         return parent;
       }
-      Path current = root;
-      Path relative = root.relativize(parent);
-      for (Path part : relative) {
-        if (part.toString().isEmpty()) {
-          continue;
-        }
-        current = current.resolve(part.toString());
+      // only the part below the deepest directory already checked is looked at
+      Deque<Path> unchecked = new ArrayDeque<>();
+      for (Path p = parent; !p.equals(root) && checkedDirectories.get(p) == null; p = p.getParent()) {
+        unchecked.push(p);
+      }
+      for (Path current : unchecked) {
         FileStatus s = statOrNull(current);
         if (s == null) {
           access.createDirectory(current, 0755);
@@ -263,17 +264,13 @@ public final class TarExtractor {
           throw new Refused("would be written through " + root.relativize(current)
               + (s.kind() == EntryKind.SYMLINK ? ", a symlink" : ", which is not a directory") + ": refused");
         }
+        checkedDirectories.put(current, Boolean.TRUE);
       }
-      checkedDirectories.put(parent, Boolean.TRUE);
-      return current;
+      return parent;
     }
 
     FileStatus statOrNull(Path p) throws IOException {
-      try {
-        return access.stat(p);
-      } catch (NoSuchFileException e) {
-        return null;
-      }
+      return access.statIfExists(p);
     }
 
     interface Maker {
@@ -282,15 +279,21 @@ public final class TarExtractor {
 
     /** Makes the entry under a temporary name beside its place and renames it over whatever is there. */
     void replace(Path path, Maker maker) throws IOException {
-      FileStatus existing = statOrNull(path);
-      if (existing != null && existing.kind() == EntryKind.DIRECTORY) {
-        throw new FileAlreadyExistsException(path.toString(), null, "a directory stands there; left alone");
-      }
       Path temp = TempNames.beside(path);
       boolean done = false;
       try {
         maker.make(temp);
-        access.rename(temp, path);
+        try {
+          access.rename(temp, path);
+        } catch (IOException e) {
+          // rename refuses to put a non-directory over a directory: most names are new, so
+          // that is asked only then instead of before every entry
+          FileStatus existing = statOrNull(path);
+          if (existing != null && existing.kind() == EntryKind.DIRECTORY) {
+            throw new FileAlreadyExistsException(path.toString(), null, "a directory stands there; left alone");
+          }
+          throw e;
+        }
         done = true;
       } finally {
         if (!done) {

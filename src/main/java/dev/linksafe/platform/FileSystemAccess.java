@@ -16,6 +16,18 @@ public interface FileSystemAccess extends AutoCloseable {
   /** Reports the name itself, never what it points to (lstat). */
   FileStatus stat(Path path) throws IOException;
 
+  /**
+   * The status of {@code path} as {@link #stat}, or null when nothing has that name: for names
+   * that are usually missing, where an exception per name would cost more than the look.
+   */
+  default FileStatus statIfExists(Path path) throws IOException {
+    try {
+      return stat(path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
   /** Whether this volume can hold NTFS reparse points; POSIX volumes cannot. */
   boolean supportsReparsePoints();
 
@@ -137,6 +149,26 @@ public interface FileSystemAccess extends AutoCloseable {
    * permissions, and returns a stream that writes its bytes; metadata is set separately.
    */
   java.io.OutputStream createFile(Path path) throws IOException;
+
+  /**
+   * As {@link #createFile(Path)}, and closing the stream, after the last byte, gives the file
+   * the mode, times and (with {@code owner}) the owner of {@code like}.
+   */
+  default java.io.OutputStream createFile(Path path, FileStatus like, boolean owner) throws IOException {
+    java.io.OutputStream out = createFile(path);
+    return new java.io.FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        super.close();
+        setMetadata(path, like, owner);
+      }
+    };
+  }
 
   /**
    * Creates a directory with the permission bits {@code mode} (less the umask); an existing name

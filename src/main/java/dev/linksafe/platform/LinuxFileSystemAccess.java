@@ -1,6 +1,7 @@
 package dev.linksafe.platform;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
 import dev.linksafe.model.EntryKind;
 import dev.linksafe.model.FileId;
 import dev.linksafe.model.FileStatus;
@@ -378,7 +379,12 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public java.io.OutputStream createFile(Path path) throws IOException {
-    return new DescriptorOutputStream(createNew(path), path);
+    return new DescriptorOutputStream(createNew(path), path, null, false);
+  }
+
+  @Override
+  public java.io.OutputStream createFile(Path path, FileStatus like, boolean owner) throws IOException {
+    return new DescriptorOutputStream(createNew(path), path, like, owner);
   }
 
   /** Creates a new file, owner-only, for writing; an existing name (never followed) is an error. */
@@ -395,19 +401,32 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   private static final class DescriptorOutputStream extends java.io.OutputStream {
     private final int fd;
     private final Path path;
-    private final byte[] buffer = new byte[256 * 1024];
+    /** What the file becomes once written, or null. */
+    private final FileStatus like;
+    private final boolean owner;
+    private byte[] buffer = new byte[8 * 1024];
     private int filled;
     private boolean closed;
 
-    DescriptorOutputStream(int fd, Path path) {
+    DescriptorOutputStream(int fd, Path path, FileStatus like, boolean owner) {
       this.fd = fd;
       this.path = path;
+      this.like = like;
+      this.owner = owner;
+    }
+
+    /** Grows the buffer for a large file: small files, the most, then cost little memory. */
+    private void grow() {
+      if (buffer.length < 256 * 1024) {
+        buffer = java.util.Arrays.copyOf(buffer, buffer.length * 4);
+      }
     }
 
     @Override
     public void write(int b) throws IOException {
       if (filled == buffer.length) {
         drain();
+        grow();
       }
       buffer[filled++] = (byte) b;
     }
@@ -417,6 +436,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       while (len > 0) {
         if (filled == buffer.length) {
           drain();
+          grow();
         }
         int n = Math.min(len, buffer.length - filled);
         System.arraycopy(b, off, buffer, filled, n);
@@ -453,6 +473,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       closed = true;
       try {
         drain();
+        if (like != null) {
+          setMetadata(fd, path, like, owner);
+        }
       } catch (IOException e) {
         closeQuietly(fd);
         throw e;
@@ -635,6 +658,38 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       }
       throw error(e, path, "cannot read status");
     }
+    return status(b);
+  }
+
+  @Override
+  public FileStatus statIfExists(Path path) throws IOException {
+    if (!LinuxLibc.Quiet.AVAILABLE) {
+      return super.statIfExists(path);
+    }
+    byte[] b = STATX_BUFFER.get();
+    int errno = 0;
+    try (At at = reading(path)) {
+      if (LinuxLibc.Quiet.statx(at.dirFd, at.name, LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
+          LinuxLibc.STATX_BASIC_STATS, b) != 0) {
+        errno = Native.getLastError();
+      }
+    } catch (NoSuchFileException e) {
+      return null; // a deep path whose directory is missing
+    }
+    if (errno == 0) {
+      return status(b);
+    }
+    if (errno == 2) {
+      return null;
+    }
+    if (errno == LinuxLibc.ENOSYS) {
+      return super.statIfExists(path);
+    }
+    throw error(errno, path, "cannot read status");
+  }
+
+  /** A statx buffer as a status. */
+  private static FileStatus status(byte[] b) {
     ByteBuffer s = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
     int mode = s.getShort(28) & 0xffff;
     return new FileStatus(
@@ -949,6 +1004,28 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     }
   }
 
+  /** False once the kernel (older than 6.6) has no fchmodat2. */
+  private static volatile boolean fchmodat2Works = true;
+
+  /**
+   * chmod without following a link at the name. glibc does that for fchmodat by opening the
+   * name, checking it and changing it through /proc (four calls); fchmodat2 does it in one.
+   */
+  private static void chmodNoFollow(int dirFd, byte[] name, int mode) {
+    if (fchmodat2Works && LinuxLibc.Quiet.AVAILABLE) {
+      if (LinuxLibc.Quiet.syscall(LinuxLibc.Quiet.SYS_FCHMODAT2, dirFd, name, mode,
+          LinuxLibc.AT_SYMLINK_NOFOLLOW) == 0) {
+        return;
+      }
+      int errno = Native.getLastError();
+      if (errno != LinuxLibc.ENOSYS && errno != LinuxLibc.EPERM) {
+        throw new LastErrorException(errno);
+      }
+      fchmodat2Works = false; // too old a kernel, or a sandbox that does not know the call
+    }
+    LinuxLibc.fchmodat(dirFd, name, mode, LinuxLibc.AT_SYMLINK_NOFOLLOW);
+  }
+
   private static long[] times(FileStatus like) {
     return new long[] {
       Math.floorDiv(like.accessedNanos(), 1_000_000_000L), Math.floorMod(like.accessedNanos(), 1_000_000_000L),
@@ -963,7 +1040,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       }
       if (like.kind() != EntryKind.SYMLINK) {
         // after chown, which clears set-id bits; not followed: a link put here is refused
-        LinuxLibc.fchmodat(at.dirFd, at.name, like.mode() & 07777, LinuxLibc.AT_SYMLINK_NOFOLLOW);
+        chmodNoFollow(at.dirFd, at.name, like.mode() & 07777);
       }
       LinuxLibc.utimensat(at.dirFd, at.name, times(like), LinuxLibc.AT_SYMLINK_NOFOLLOW);
     } catch (LastErrorException e) {

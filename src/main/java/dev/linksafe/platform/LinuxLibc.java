@@ -151,4 +151,37 @@ final class LinuxLibc {
 
   static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags)
       throws LastErrorException;
+
+  /**
+   * Calls whose failure is an expected answer (a name that is not there yet): they return -1
+   * and leave errno in {@link Native#getLastError()} instead of throwing, since building an
+   * exception with its stack trace costs more than the call itself.
+   */
+  static final class Quiet {
+    static final boolean AVAILABLE;
+
+    static {
+      boolean ok = false;
+      if (LinuxLibc.AVAILABLE) {
+        try {
+          Native.register(Quiet.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+          ok = true;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+          ok = false;
+        }
+      }
+      AVAILABLE = ok;
+    }
+
+    /** fchmodat2(2), Linux 6.6: the only chmod that takes AT_SYMLINK_NOFOLLOW without a detour. */
+    static final long SYS_FCHMODAT2 = 452;
+
+    private Quiet() {}
+
+    static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buffer);
+
+    static native int mkdirat(int dirfd, byte[] path, int mode);
+
+    static native long syscall(long number, int dirfd, byte[] path, int mode, int flags);
+  }
 }

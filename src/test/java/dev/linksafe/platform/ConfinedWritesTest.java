@@ -65,6 +65,11 @@ class ConfinedWritesTest {
               out.write(1);
             }
           },
+          () -> {
+            try (OutputStream out = access.createFile(way.resolve("finished"), like(EntryKind.REGULAR_FILE), false)) {
+              out.write(1);
+            }
+          },
           () -> access.copyFile(root.resolve("real/file"), way.resolve("copy"),
               Platforms.forPath(root).stat(root.resolve("real/file")),
               FileSystemAccess.ReflinkMode.AUTO, false, Map.of()),
@@ -104,6 +109,27 @@ class ConfinedWritesTest {
     access.createSymlink(dir.resolve("s"), "../a");
     access.setMetadata(dir.resolve("a"), like(EntryKind.REGULAR_FILE), false);
     access.delete(dir.resolve("s"));
+    // a file given its metadata through the open file once its bytes are in
+    FileStatus finished = new FileStatus(EntryKind.REGULAR_FILE, new FileId(0, 0), 0, 2_000_000_123L,
+        2_000_000_123L, 2_000_000_123L, 1, 0640, -1, -1, 0);
+    byte[] big = new byte[1 << 20];
+    big[big.length - 1] = 7;
+    try (OutputStream out = access.createFile(dir.resolve("f"), finished, false)) {
+      out.write(big);
+      out.write(9);
+    }
+    FileStatus f = access.stat(dir.resolve("f"));
+    assertEquals(big.length + 1, f.size());
+    assertEquals(0640, f.mode());
+    assertEquals(2_000_000_123L, f.modifiedNanos());
+    assertEquals(7, Files.readAllBytes(dir.resolve("f"))[big.length - 1]);
+    // a directory's mode changed by name, and a name looked up that may be missing
+    access.setMetadata(dir, new FileStatus(EntryKind.DIRECTORY, new FileId(0, 0), 0, 3_000_000_000L,
+        3_000_000_000L, 3_000_000_000L, 1, 0750, -1, -1, 0), false);
+    assertEquals(0750, access.stat(dir).mode());
+    assertEquals(null, access.statIfExists(dir.resolve("missing")));
+    assertEquals(EntryKind.REGULAR_FILE, access.statIfExists(dir.resolve("f")).kind());
+    assertThrows(FileSystemException.class, () -> access.statIfExists(dir.resolve("f/below-a-file")));
     assertEquals("bytes", Files.readString(root.resolve("c")));
     assertEquals(1_000L, Files.getLastModifiedTime(dir.resolve("a")).toMillis());
     assertEquals(2, Files.getAttribute(dir.resolve("a"), "unix:nlink"));
