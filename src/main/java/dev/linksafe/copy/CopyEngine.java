@@ -945,11 +945,7 @@ public final class CopyEngine {
     // ---- bookkeeping
 
     private FileStatus statOrNull(Path target) throws IOException {
-      try {
-        return dst.stat(target);
-      } catch (NoSuchFileException e) {
-        return null;
-      }
+      return dst.statIfExists(target);
     }
 
     /**

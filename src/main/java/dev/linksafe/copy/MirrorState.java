@@ -128,11 +128,8 @@ final class MirrorState {
       return Optional.empty();
     }
     try {
-      try {
-        src.stat(sourceRoot.resolve(old.get()));
+      if (src.statIfExists(sourceRoot.resolve(old.get())) != null) {
         return Optional.empty(); // something stands at the old name: not a plain move
-      } catch (NoSuchFileException gone) {
-        // moved away, as expected
       }
       Path there = targetRoot.resolve(old.get());
       FileStatus atOld = dst.stat(there);
@@ -224,12 +221,7 @@ final class MirrorState {
   }
 
   private static boolean exists(FileSystemAccess dst, Path path) throws IOException {
-    try {
-      dst.stat(path);
-      return true;
-    } catch (NoSuchFileException e) {
-      return false;
-    }
+    return dst.statIfExists(path) != null;
   }
 
   /** Deletes a tree through {@code dst}, whose confinement keeps each deletion inside DST. */

@@ -133,4 +133,43 @@ class HostileArchiveTest {
     assertEquals(1, r.errors(), r.toString());
     assertFalse(Files.exists(base.resolve("huge/small.txt")), "a partial file is never left at its name");
   }
+
+  /**
+   * Small files are made by writer threads while the stream is read on: what depends on one of
+   * them (a hard link to it, the same name again, a name below it) still sees archive order.
+   */
+  @Test
+  void entriesThatDependOnFilesBeingWrittenSeeArchiveOrder() throws Exception {
+    Path dst = base.resolve("dst");
+    Crafted c = new Crafted()
+        .file("d/f", "first")
+        .link("d/g", "d/f", TarConstants.LF_LINK)
+        .file("dup", "one")
+        .file("dup", "two")
+        .file("p", "plain file")
+        .file("p/q", "below a file")
+        .file("s", "file then link")
+        .link("s", "elsewhere", TarConstants.LF_SYMLINK);
+    for (int i = 0; i < 500; i++) {
+      c.file("many/f" + i, "content " + i);
+    }
+    for (int i = 0; i < 500; i++) {
+      c.link("many/l" + i, "many/f" + i, TarConstants.LF_LINK);
+    }
+    ArchiveReport r = extract(c.done(), dst);
+
+    assertEquals("first", Files.readString(dst.resolve("d/g")));
+    assertEquals(Files.getAttribute(dst.resolve("d/f"), "unix:ino"), Files.getAttribute(dst.resolve("d/g"), "unix:ino"));
+    assertEquals("two", Files.readString(dst.resolve("dup")), "the last of two entries of one name wins");
+    assertTrue(refused(r, "p/q"), "a name below a file is refused: " + r.problems());
+    assertEquals("plain file", Files.readString(dst.resolve("p")));
+    assertTrue(Files.isSymbolicLink(dst.resolve("s")));
+    assertEquals("elsewhere", Files.readSymbolicLink(dst.resolve("s")).toString());
+    for (int i = 0; i < 500; i++) {
+      assertEquals("content " + i, Files.readString(dst.resolve("many/l" + i)));
+      assertEquals(2, Files.getAttribute(dst.resolve("many/f" + i), "unix:nlink"));
+    }
+    assertEquals(1, r.problems().size(), r.problems().toString());
+    assertEquals(1 + 500, r.hardLinks());
+  }
 }
