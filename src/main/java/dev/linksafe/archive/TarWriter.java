@@ -31,7 +31,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * modification times in pax headers (to 100 ns, as Commons Compress writes them), modes, numeric owners, long names through pax headers.
  * A junction or other reparse point becomes a symlink entry carrying its buffer in the pax
  * header {@value #REPARSE_HEADER}. Memory does not grow with the archive: the walk holds one
- * directory listing per level and the groups still open.
+ * directory listing per level and the groups still open, and reads at most a bounded number of
+ * bytes ahead of the stream (small files are read whole by the walking thread, so reading and
+ * formatting overlap).
  */
 public final class TarWriter {
   /** The pax header holding a reparse point's raw buffer, base64. */
@@ -43,41 +45,86 @@ public final class TarWriter {
     this.excludes = excludes;
   }
 
+  /** Files up to this size are read whole by the walking thread. */
+  private static final int SMALL_FILE_BYTES = 1 << 20;
+  /** Bytes read ahead of the archive stream at most. */
+  private static final int READ_AHEAD_BYTES = 16 << 20;
+
   /** Writes {@code source} to {@code out} (which is closed), compressed as asked. */
   public ArchiveReport write(Path source, OutputStream out, Compression compression) throws IOException {
     Path root = source.toRealPath();
-    Writing w = new Writing(Platforms.forPath(root));
+    Walking walking = new Walking(Platforms.forPath(root), root);
+    Thread walker = new Thread(walking, "linksafe-archive-walker");
+    walker.setDaemon(true);
+    walker.start();
+    Writing w = new Writing(walking);
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
         compression.wrap(new BufferedOutputStream(out, 256 * 1024)), "UTF-8")) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       tar.setAddPaxHeadersForNonAsciiNames(true);
-      w.directory(root, "", tar);
+      w.all(tar);
       tar.finish();
+    } finally {
+      walker.interrupt();
     }
-    return new ArchiveReport(w.entries, w.files, w.links, w.symlinks, w.directories, w.bytes, w.problems);
+    List<Problem> problems;
+    synchronized (walking.problems) {
+      problems = new ArrayList<>(walking.problems);
+    }
+    return new ArchiveReport(w.entries, w.files, w.links, w.symlinks, w.directories, w.bytes, problems);
   }
 
-  private final class Writing {
-    final FileSystemAccess access;
-    final HardLinkTracker<String> groups = new HardLinkTracker<>();
-    final List<Problem> problems = new ArrayList<>();
-    long entries;
-    long files;
-    long links;
-    long symlinks;
-    long directories;
-    long bytes;
+  /**
+   * One entry as the walk found it, in archive order. A small file comes with its bytes, read
+   * by the walking thread while the writing thread formats and writes the entries before it.
+   */
+  private record Item(String name, Path path, FileStatus status, String linkName, ReparsePoint reparse,
+      byte[] content, boolean hardLink) {
+    static final Item END = new Item(null, null, null, null, null, null, false);
+  }
 
-    Writing(FileSystemAccess access) {
+  /**
+   * Walks the tree in archive order (names sorted, depth first) on its own thread: lists,
+   * looks at each name, reads links and small files, and queues what it found. System calls
+   * and formatting overlap; the queue and the bytes it may hold are bounded.
+   */
+  private final class Walking implements Runnable {
+    final FileSystemAccess access;
+    final Path root;
+    final HardLinkTracker<String> groups = new HardLinkTracker<>();
+    final List<Problem> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.BlockingQueue<Item> queue = new java.util.concurrent.ArrayBlockingQueue<>(4096);
+    final java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(READ_AHEAD_BYTES);
+    /** What stopped the walk, if it failed. */
+    volatile RuntimeException failure;
+
+    Walking(FileSystemAccess access, Path root) {
       this.access = access;
+      this.root = root;
     }
 
-    void directory(Path dir, String prefix, TarArchiveOutputStream tar) throws IOException {
+    @Override
+    public void run() {
+      try {
+        directory(root, "");
+      } catch (InterruptedException e) {
+        return; // the writing side stopped
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      try {
+        queue.put(Item.END);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    void directory(Path dir, String prefix) throws InterruptedException {
       List<Path> children = new ArrayList<>();
       try (DirectoryStream<Path> stream = access.newDirectoryStream(dir)) {
         stream.forEach(children::add);
-      } catch (IOException e) {
+      } catch (IOException | java.nio.file.DirectoryIteratorException e) {
         problems.add(new Problem(prefix.isEmpty() ? "." : prefix, "cannot read directory: " + e.getMessage()));
         return;
       }
@@ -103,73 +150,167 @@ public final class TarWriter {
           continue;
         }
         try {
-          entry(child, name, status, tar);
+          entry(child, name, status);
         } catch (IOException e) {
-          if (e.getMessage() != null && e.getMessage().startsWith("Broken pipe")) {
-            throw e;
-          }
           problems.add(new Problem(name, "cannot archive: " + e.getMessage()));
         }
       }
     }
 
-    void entry(Path path, String name, FileStatus status, TarArchiveOutputStream tar) throws IOException {
+    void entry(Path path, String name, FileStatus status) throws IOException, InterruptedException {
       switch (status.kind()) {
         case DIRECTORY -> {
-          put(tar, header(name + "/", TarConstants.LF_DIR, status));
-          directories++;
-          directory(path, name + "/", tar);
+          queue.put(new Item(name + "/", path, status, null, null, null, false));
+          directory(path, name + "/");
         }
-        case REGULAR_FILE -> file(path, name, status, tar);
+        case REGULAR_FILE -> file(path, name, status);
         case SYMLINK, REPARSE_POINT -> {
           Optional<ReparsePoint> reparse = access.supportsReparsePoints() ? access.readReparsePoint(path) : Optional.empty();
           String target = status.kind() == EntryKind.SYMLINK ? access.readSymlink(path)
               : reparse.map(r -> r.printName() != null ? r.printName() : "").orElse("");
-          TarArchiveEntry e = header(name, TarConstants.LF_SYMLINK, status);
-          e.setLinkName(target);
-          reparse.ifPresent(r -> e.addPaxHeader(REPARSE_HEADER, Base64.getEncoder().encodeToString(r.raw())));
+          queue.put(new Item(name, path, status, target, reparse.orElse(null), null, false));
+        }
+        case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> queue.put(new Item(name, path, status, null, null, null, false));
+        default -> problems.add(new Problem(name, "a " + status.kind().name().toLowerCase() + " cannot be archived; skipped"));
+      }
+    }
+
+    void file(Path path, String name, FileStatus status) throws IOException, InterruptedException {
+      if (status.isHardLinked()) {
+        HardLinkTracker.Sighting<String> s = groups.sight(status.id(), status.linkCount(), () -> name);
+        if (!s.first()) {
+          queue.put(new Item(name, path, status, s.state(), null, null, true));
+          return;
+        }
+      }
+      if (status.size() > SMALL_FILE_BYTES) {
+        queue.put(new Item(name, path, status, null, null, null, false)); // streamed by the writer
+        return;
+      }
+      int size = (int) status.size();
+      budget.acquire(size + 512);
+      byte[] content;
+      try (InputStream in = access.newInputStream(path)) {
+        content = in.readNBytes(size);
+      } catch (IOException e) {
+        budget.release(size + 512);
+        throw e;
+      }
+      if (content.length < size) {
+        // the file shrank while archiving: the entry must still hold the size it announced
+        content = java.util.Arrays.copyOf(content, size);
+        problems.add(new Problem(name, "shrank while archiving: padded with zeros"));
+      }
+      queue.put(new Item(name, path, status, null, null, content, false));
+    }
+  }
+
+  /** Formats and writes the walk's entries, in its order. */
+  private static final class Writing {
+    final Walking walking;
+    long entries;
+    long files;
+    long links;
+    long symlinks;
+    long directories;
+    long bytes;
+
+    Writing(Walking walking) {
+      this.walking = walking;
+    }
+
+    void all(TarArchiveOutputStream tar) throws IOException {
+      while (true) {
+        Item item;
+        try {
+          item = walking.queue.take();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("archiving interrupted");
+        }
+        if (item == Item.END) {
+          if (walking.failure != null) {
+            throw walking.failure;
+          }
+          return;
+        }
+        try {
+          entry(item, tar);
+        } catch (IOException e) {
+          if (e.getMessage() != null && e.getMessage().startsWith("Broken pipe")) {
+            throw e;
+          }
+          walking.problems.add(new Problem(item.name(), "cannot archive: " + e.getMessage()));
+        } finally {
+          if (item.content() != null) {
+            walking.budget.release(item.content().length + 512);
+          }
+        }
+      }
+    }
+
+    void entry(Item item, TarArchiveOutputStream tar) throws IOException {
+      FileStatus status = item.status();
+      switch (status.kind()) {
+        case DIRECTORY -> {
+          put(tar, header(item.name(), TarConstants.LF_DIR, status));
+          directories++;
+        }
+        case REGULAR_FILE -> file(item, tar);
+        case SYMLINK, REPARSE_POINT -> {
+          TarArchiveEntry e = header(item.name(), TarConstants.LF_SYMLINK, status);
+          e.setLinkName(item.linkName());
+          if (item.reparse() != null) {
+            e.addPaxHeader(REPARSE_HEADER, Base64.getEncoder().encodeToString(item.reparse().raw()));
+          }
           put(tar, e);
           symlinks++;
         }
         case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> {
           byte type = status.kind() == EntryKind.FIFO ? TarConstants.LF_FIFO
               : status.kind() == EntryKind.CHARACTER_DEVICE ? TarConstants.LF_CHR : TarConstants.LF_BLK;
-          TarArchiveEntry e = header(name, type, status);
+          TarArchiveEntry e = header(item.name(), type, status);
           long rdev = status.rdev();
           e.setDevMajor((int) (((rdev >>> 32) & 0xfffff000L) | ((rdev >>> 8) & 0xfffL)));
           e.setDevMinor((int) (((rdev >>> 12) & 0xffffff00L) | (rdev & 0xffL)));
           put(tar, e);
         }
-        default -> problems.add(new Problem(name, "a " + status.kind().name().toLowerCase() + " cannot be archived; skipped"));
+        default -> throw new IllegalStateException("not queued: " + status.kind());
       }
     }
 
-    void file(Path path, String name, FileStatus status, TarArchiveOutputStream tar) throws IOException {
-      if (status.isHardLinked()) {
-        HardLinkTracker.Sighting<String> s = groups.sight(status.id(), status.linkCount(), () -> name);
-        if (!s.first()) {
-          TarArchiveEntry e = header(name, TarConstants.LF_LINK, status);
-          e.setLinkName(s.state());
-          put(tar, e);
-          links++;
-          return;
-        }
+    void file(Item item, TarArchiveOutputStream tar) throws IOException {
+      FileStatus status = item.status();
+      if (item.hardLink()) {
+        TarArchiveEntry e = header(item.name(), TarConstants.LF_LINK, status);
+        e.setLinkName(item.linkName());
+        put(tar, e);
+        links++;
+        return;
       }
-      try (InputStream in = access.newInputStream(path)) {
-        TarArchiveEntry e = header(name, TarConstants.LF_NORMAL, status);
-        e.setSize(status.size());
+      if (item.content() != null) {
+        TarArchiveEntry e = header(item.name(), TarConstants.LF_NORMAL, status);
+        e.setSize(item.content().length);
         tar.putArchiveEntry(e);
-        long copied = in.transferTo(new BoundedOutput(tar, status.size()));
-        if (copied < status.size()) {
-          // the file shrank while archiving: the entry must still hold the size it announced
-          tar.write(new byte[(int) Math.min(status.size() - copied, Integer.MAX_VALUE)]);
-          problems.add(new Problem(name, "shrank while archiving: padded with zeros"));
-        }
+        tar.write(item.content());
         tar.closeArchiveEntry();
-        entries++;
-        files++;
-        bytes += status.size();
+      } else {
+        try (InputStream in = walking.access.newInputStream(item.path())) {
+          TarArchiveEntry e = header(item.name(), TarConstants.LF_NORMAL, status);
+          e.setSize(status.size());
+          tar.putArchiveEntry(e);
+          long copied = in.transferTo(new BoundedOutput(tar, status.size()));
+          if (copied < status.size()) {
+            // the file shrank while archiving: the entry must still hold the size it announced
+            tar.write(new byte[(int) Math.min(status.size() - copied, Integer.MAX_VALUE)]);
+            walking.problems.add(new Problem(item.name(), "shrank while archiving: padded with zeros"));
+          }
+          tar.closeArchiveEntry();
+        }
       }
+      entries++;
+      files++;
+      bytes += status.size();
     }
 
     void put(TarArchiveOutputStream tar, TarArchiveEntry e) throws IOException {
@@ -178,7 +319,7 @@ public final class TarWriter {
       entries++;
     }
 
-    TarArchiveEntry header(String name, byte type, FileStatus s) {
+    static TarArchiveEntry header(String name, byte type, FileStatus s) {
       TarArchiveEntry e = new TarArchiveEntry(name, type, true);
       e.setMode(s.mode());
       if (s.uid() >= 0) {
