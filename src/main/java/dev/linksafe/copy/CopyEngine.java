@@ -315,7 +315,9 @@ public final class CopyEngine {
           notes.add(new Problem(display(entry), "mount point: created empty, not descended (--one-file-system)"));
         }
         copyShortName(entry, target);
-        mirror.record(key, entry, null);
+        if (action.kind() != Action.Kind.KEEP_DIRECTORY || mirror.unchanged(entry, key).isEmpty()) {
+          mirror.record(key, entry, null); // an unchanged record is not written again
+        }
         tick(0);
         boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
         return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
@@ -385,11 +387,22 @@ public final class CopyEngine {
         if (options.xattrs()) {
           copyXattrs(sourceRoot.resolve(directory.entry.relative()), directory.target);
         }
-        // after the contents, whose creation changed the directory's times
-        dst.setMetadata(directory.target, directory.entry.status(), options.owners());
+        // after the contents, whose creation changed the directory's times; not when DST has
+        // them already: writing equal values still dirties the inode, a journal write each
+        FileStatus now = directory.fresh ? null : dst.statIfExists(directory.target);
+        if (now == null || !sameDirectoryMetadata(now, directory.entry.status())) {
+          dst.setMetadata(directory.target, directory.entry.status(), options.owners());
+        }
       } catch (IOException e) {
         problem(directory.entry, "cannot set directory metadata", e);
       }
+    }
+
+    /** Whether a DST directory already has the mode, owner and modification time of its source. */
+    private boolean sameDirectoryMetadata(FileStatus there, FileStatus source) {
+      return there.kind() == EntryKind.DIRECTORY && there.mode() == source.mode()
+          && (!options.owners() || (there.uid() == source.uid() && there.gid() == source.gid()))
+          && Planner.sameTime(there.modifiedNanos(), source.modifiedNanos(), granularity);
     }
 
     @Override
