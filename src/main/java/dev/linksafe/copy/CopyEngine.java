@@ -169,6 +169,43 @@ public final class CopyEngine {
       this.shadowed = shadowed;
     }
 
+    /**
+     * DST's directory held open while its names are looked at (opened on the first look, closed
+     * on leaving): a look is then one statx relative to it instead of a walk down the whole path.
+     */
+    private FileSystemAccess.DirectoryHandle handle;
+    private java.util.concurrent.Semaphore heldFrom;
+
+    /**
+     * @param budget how many more directories may be held open: a directory stays open until its
+     *     whole subtree is done, and a wide, deep walk must not run out of descriptors
+     */
+    synchronized FileSystemAccess.DirectoryHandle handle(FileSystemAccess dst, java.util.concurrent.Semaphore budget) {
+      if (handle == null) {
+        handle = FileSystemAccess.byPath(dst);
+        if (budget.tryAcquire()) {
+          try {
+            handle = dst.openDirectoryHandle(target);
+            heldFrom = budget;
+          } catch (IOException e) {
+            budget.release(); // looked at by path: each look reports what is wrong
+          }
+        }
+      }
+      return handle;
+    }
+
+    synchronized void closeHandle() {
+      if (handle != null) {
+        handle.close();
+        handle = null;
+      }
+      if (heldFrom != null) {
+        heldFrom.release();
+        heldFrom = null;
+      }
+    }
+
     void saw(Entry child) {
       if (seen != null) {
         String name = child.relative().getFileName().toString();
@@ -219,6 +256,8 @@ public final class CopyEngine {
     final LongAdder separate = new LongAdder();
 
     final MirrorState mirror;
+    /** How many more DST directories may be held open for looking at their names. */
+    final java.util.concurrent.Semaphore heldDirectories = new java.util.concurrent.Semaphore(256);
     /** Whether DST looks names up without regard to case (probed once, at its root). */
     final boolean ignoresCase;
     /** The precision at which DST keeps modification times, in nanoseconds. */
@@ -278,7 +317,7 @@ public final class CopyEngine {
       Path target = targetOf(parent, entry);
       String key = TreeWalker.display(entry.relative());
       try {
-        FileStatus existing = parent.fresh ? null : statOrNull(target);
+        FileStatus existing = parent.fresh ? null : statOrNull(parent, target);
         if (existing == null) {
           existing = renameIfMoved(entry, key, target);
         }
@@ -372,6 +411,7 @@ public final class CopyEngine {
 
     @Override
     public void leaveDirectory(Directory directory) {
+      directory.closeHandle(); // its names are all looked at
       if (directory.seen != null && !mirror.isUnreadable(TreeWalker.display(directory.entry.relative()))) {
         try {
           mirror.deleteExtras(dst, directory.target, TreeWalker.display(directory.entry.relative()),
@@ -467,7 +507,7 @@ public final class CopyEngine {
       try {
         // the index proves the source unchanged; one look at DST proves the copy still there
         Optional<IndexRecord> same = parent.fresh ? Optional.empty()
-            : mirror.unchanged(entry, key).filter(r -> stillAtDestination(entry, target, r));
+            : mirror.unchanged(entry, key).filter(r -> stillAtDestination(parent, entry, target, r));
         if (entry.status().isHardLinked()) {
           size = hardLinked(entry, target, parent, key, same.orElse(null));
           copyShortName(entry, target);
@@ -480,7 +520,7 @@ public final class CopyEngine {
           tick(0);
           return;
         }
-        FileStatus existing = parent.fresh ? null : statOrNull(target);
+        FileStatus existing = parent.fresh ? null : statOrNull(parent, target);
         if (existing == null) {
           existing = renameIfMoved(entry, key, target);
         }
@@ -649,7 +689,7 @@ public final class CopyEngine {
       FileStatus existing;
       if (sighting.first()) {
         try {
-          existing = parent.fresh ? null : statOrNull(target);
+          existing = parent.fresh ? null : statOrNull(parent, target);
           Action action = confirmed(Planner.plan(entry, target, existing, null, granularity));
           long size = perform(action);
           if (action.kind() == Action.Kind.CONFLICT) {
@@ -674,14 +714,14 @@ public final class CopyEngine {
         copy = first.join();
       } catch (CompletionException e) {
         // the first name could not be copied; this name stands alone
-        return perform(Planner.plan(entry, target, parent.fresh ? null : statOrNull(target), null, granularity));
+        return perform(Planner.plan(entry, target, parent.fresh ? null : statOrNull(parent, target), null, granularity));
       }
       if (same != null && copy.id() != null && copy.id().equals(same.destinationId())) {
         unchanged.increment();
         mirror.recordUnchanged(key, same);
         return 0;
       }
-      existing = parent.fresh ? null : statOrNull(target);
+      existing = parent.fresh ? null : statOrNull(parent, target);
       long size = perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
       mirror.record(key, entry, copy.id());
       return size;
@@ -692,9 +732,9 @@ public final class CopyEngine {
      * same kind, size and time (and file, for a group). A destination changed behind the
      * index's back is then handled as without an index.
      */
-    private boolean stillAtDestination(Entry entry, Path target, IndexRecord record) {
+    private boolean stillAtDestination(Directory parent, Entry entry, Path target, IndexRecord record) {
       try {
-        FileStatus there = dst.stat(target);
+        FileStatus there = parent.handle(dst, heldDirectories).stat(target);
         FileStatus s = entry.status();
         if (there.kind() != s.kind() || (s.kind() != EntryKind.DIRECTORY
             && !Planner.sameTime(there.modifiedNanos(), s.modifiedNanos(), granularity))) {
@@ -957,8 +997,9 @@ public final class CopyEngine {
 
     // ---- bookkeeping
 
-    private FileStatus statOrNull(Path target) throws IOException {
-      return dst.statIfExists(target);
+    /** What DST has at {@code target}, a name in {@code parent}, or null. */
+    private FileStatus statOrNull(Directory parent, Path target) throws IOException {
+      return parent.handle(dst, heldDirectories).statIfExists(target);
     }
 
     /**

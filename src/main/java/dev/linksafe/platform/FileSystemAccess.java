@@ -17,6 +17,44 @@ public interface FileSystemAccess extends AutoCloseable {
   FileStatus stat(Path path) throws IOException;
 
   /**
+   * A directory held open while the names in it are looked at, so that a look does not walk the
+   * directory's whole path again. The holder closes it.
+   */
+  interface DirectoryHandle extends AutoCloseable {
+    /** As {@link FileSystemAccess#stat}, for a name in this directory. */
+    FileStatus stat(Path child) throws IOException;
+
+    /** As {@link FileSystemAccess#statIfExists}, for a name in this directory. */
+    FileStatus statIfExists(Path child) throws IOException;
+
+    @Override
+    void close();
+  }
+
+  /** Holds {@code dir} open for looking at its names; where nothing can be held, looks by path. */
+  default DirectoryHandle openDirectoryHandle(Path dir) throws IOException {
+    return byPath(this);
+  }
+
+  /** A handle that looks at each name by its whole path through {@code access}. */
+  static DirectoryHandle byPath(FileSystemAccess access) {
+    return new DirectoryHandle() {
+      @Override
+      public FileStatus stat(Path child) throws IOException {
+        return access.stat(child);
+      }
+
+      @Override
+      public FileStatus statIfExists(Path child) throws IOException {
+        return access.statIfExists(child);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /**
    * The status of {@code path} as {@link #stat}, or null when nothing has that name: for names
    * that are usually missing, where an exception per name would cost more than the look.
    */

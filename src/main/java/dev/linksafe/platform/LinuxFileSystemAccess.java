@@ -666,19 +666,21 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     if (!LinuxLibc.Quiet.AVAILABLE) {
       return super.statIfExists(path);
     }
-    byte[] b = STATX_BUFFER.get();
-    int errno = 0;
     try (At at = reading(path)) {
-      if (LinuxLibc.Quiet.statx(at.dirFd, at.name, LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
-          LinuxLibc.STATX_BASIC_STATS, b) != 0) {
-        errno = Native.getLastError();
-      }
+      return statIfExists(at.dirFd, at.name, path);
     } catch (NoSuchFileException e) {
       return null; // a deep path whose directory is missing
     }
-    if (errno == 0) {
+  }
+
+  /** statx of {@code name} in the directory {@code dirFd}; null when nothing has that name. */
+  private FileStatus statIfExists(int dirFd, byte[] name, Path path) throws IOException {
+    byte[] b = STATX_BUFFER.get();
+    if (LinuxLibc.Quiet.statx(dirFd, name, LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
+        LinuxLibc.STATX_BASIC_STATS, b) == 0) {
       return status(b);
     }
+    int errno = Native.getLastError();
     if (errno == 2) {
       return null;
     }
@@ -686,6 +688,47 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       return super.statIfExists(path);
     }
     throw error(errno, path, "cannot read status");
+  }
+
+  /**
+   * Holds the directory open (O_PATH): each look at a name in it is one statx relative to it,
+   * where a whole path makes the kernel look up every directory on the way again. Below the
+   * confinement root it is opened without following links, like a write's way.
+   */
+  @Override
+  public DirectoryHandle openDirectoryHandle(Path dir) throws IOException {
+    if (!LinuxLibc.Quiet.AVAILABLE) {
+      return super.openDirectoryHandle(dir);
+    }
+    Path confinedDir = confinedParent(dir.resolve("x"));
+    int fd = confinedDir != null
+        ? openDirectory(dir, realConfinement.resolve(confinement.relativize(confinedDir)), true)
+        : openDirectory(dir, dir.toAbsolutePath(), false);
+    return new DirectoryHandle() {
+      private boolean closed;
+
+      @Override
+      public FileStatus stat(Path child) throws IOException {
+        FileStatus s = statIfExists(child);
+        if (s == null) {
+          throw error(2, child, "cannot read status");
+        }
+        return s;
+      }
+
+      @Override
+      public FileStatus statIfExists(Path child) throws IOException {
+        return LinuxFileSystemAccess.this.statIfExists(fd, cName(child), child);
+      }
+
+      @Override
+      public synchronized void close() {
+        if (!closed) {
+          closed = true;
+          closeQuietly(fd);
+        }
+      }
+    };
   }
 
   /** A statx buffer as a status. */

@@ -144,6 +144,21 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
     return status;
   }
 
+  /** Through {@link #stat}, which corrects what ntfs-3g shows: never a bare statx. */
+  @Override
+  public FileStatus statIfExists(Path path) throws IOException {
+    try {
+      return stat(path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public DirectoryHandle openDirectoryHandle(Path dir) {
+    return FileSystemAccess.byPath(this);
+  }
+
   private boolean hasDosName(Path path) {
     try {
       return LinuxLibc.lgetxattr(cPath(path), DOS_NAME, null, 0) > 0;

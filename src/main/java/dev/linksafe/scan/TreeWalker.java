@@ -104,11 +104,12 @@ public final class TreeWalker {
         Path dir = root.resolve(directory.relative());
         List<ForkJoinTask<?>> forked = new ArrayList<>();
         List<Path> batch = new ArrayList<>();
+        Held held = new Held(dir);
         try (DirectoryStream<Path> children = access.newDirectoryStream(dir)) {
           for (Path child : children) {
             batch.add(child);
             if (batch.size() == BATCH) {
-              forked.add(new BatchTask(state, directory, batch).fork());
+              forked.add(new BatchTask(state, directory, batch, held.share()).fork());
               batch = new ArrayList<>();
             }
           }
@@ -119,7 +120,7 @@ public final class TreeWalker {
         } catch (IOException | java.nio.file.DirectoryIteratorException e) {
           visitor.problem(new Problem(display(directory.relative()), "cannot read directory: " + Problem.reason(e)));
         }
-        new BatchTask(state, directory, batch).compute();
+        new BatchTask(state, directory, batch, held).compute();
         for (int i = forked.size() - 1; i >= 0; i--) {
           forked.get(i).join();
         }
@@ -127,25 +128,82 @@ public final class TreeWalker {
       }
     }
 
+    /**
+     * A directory held open while its batches look at their names, shared by them and closed by
+     * the last one done with it (not kept for the walk below: open directories stay few).
+     */
+    final class Held {
+      private final Path dir;
+      private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger(1);
+      private FileSystemAccess.DirectoryHandle handle;
+      private boolean opened;
+
+      Held(Path dir) {
+        this.dir = dir;
+      }
+
+      Held share() {
+        users.incrementAndGet();
+        return this;
+      }
+
+      /** The handle, opened on first use; null when it cannot be (names are then looked at by path). */
+      synchronized FileSystemAccess.DirectoryHandle handle() {
+        if (!opened) {
+          opened = true;
+          try {
+            handle = access.openDirectoryHandle(dir);
+          } catch (IOException e) {
+            handle = null;
+          }
+        }
+        return handle;
+      }
+
+      void release() {
+        if (users.decrementAndGet() == 0) {
+          synchronized (this) {
+            if (handle != null) {
+              handle.close();
+            }
+          }
+        }
+      }
+    }
+
     final class BatchTask extends RecursiveAction {
       private final D parentState;
       private final Entry parent;
       private final List<Path> children;
+      private final Held held;
 
-      BatchTask(D parentState, Entry parent, List<Path> children) {
+      BatchTask(D parentState, Entry parent, List<Path> children, Held held) {
         this.parentState = parentState;
         this.parent = parent;
         this.children = children;
+        this.held = held;
       }
 
       @Override
       protected void compute() {
         List<DirectoryTask> subdirectories = new ArrayList<>();
+        try {
+          visitAll(subdirectories);
+        } finally {
+          held.release();
+        }
+        for (int i = subdirectories.size() - 1; i >= 0; i--) {
+          subdirectories.get(i).join();
+        }
+      }
+
+      private void visitAll(List<DirectoryTask> subdirectories) {
+        FileSystemAccess.DirectoryHandle handle = children.isEmpty() ? null : held.handle();
         for (Path child : children) {
           if (visitor.stopped()) {
             break;
           }
-          Entry entry = entryFor(parent, child);
+          Entry entry = entryFor(parent, child, handle);
           if (entry == null) {
             continue;
           }
@@ -161,20 +219,17 @@ public final class TreeWalker {
             visitor.visit(parentState, entry);
           }
         }
-        for (int i = subdirectories.size() - 1; i >= 0; i--) {
-          subdirectories.get(i).join();
-        }
       }
     }
 
     /** Builds the entry for one child, or reports why not and returns null. */
-    private Entry entryFor(Entry parent, Path child) {
+    private Entry entryFor(Entry parent, Path child, FileSystemAccess.DirectoryHandle handle) {
       // resolved as a path, not a string: a name whose bytes are not valid in the name
       // encoding keeps them (its string shows U+FFFD)
       Path relative = parent.relative().resolve(child.getFileName());
       FileStatus status;
       try {
-        status = access.stat(child);
+        status = handle != null ? handle.stat(child) : access.stat(child);
       } catch (NoSuchFileException e) {
         visitor.problem(new Problem(display(relative), "vanished during the walk"));
         return null;
