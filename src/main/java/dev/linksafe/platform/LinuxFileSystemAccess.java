@@ -895,11 +895,23 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     while (done < length) {
       long want = Math.min(COPY_CHUNK, length - done);
       long n;
-      try {
-        n = useCopyFileRange ? LinuxLibc.copy_file_range(in, inOff, out, outOff, want, 0)
-            : sendfileAt(in, out, inOff, outOff, want);
-      } catch (LastErrorException e) {
-        int errno = e.getErrorCode();
+      int errno = 0;
+      if (useCopyFileRange && LinuxLibc.Quiet.AVAILABLE) {
+        // no exception per refusal: across file system types it is refused for every file
+        n = LinuxLibc.Quiet.copy_file_range(in, inOff, out, outOff, want, 0);
+        if (n < 0) {
+          errno = Native.getLastError();
+        }
+      } else {
+        try {
+          n = useCopyFileRange ? LinuxLibc.copy_file_range(in, inOff, out, outOff, want, 0)
+              : sendfileAt(in, out, inOff, outOff, want);
+        } catch (LastErrorException e) {
+          n = -1;
+          errno = e.getErrorCode();
+        }
+      }
+      if (n < 0) {
         if (errno == LinuxLibc.EINTR) {
           continue;
         }

@@ -183,5 +183,8 @@ final class LinuxLibc {
     static native int mkdirat(int dirfd, byte[] path, int mode);
 
     static native long syscall(long number, int dirfd, byte[] path, int mode, int flags);
+
+    /** Refused between some file systems (EXDEV across types since Linux 5.19): asked per file. */
+    static native long copy_file_range(int fdIn, long[] offIn, int fdOut, long[] offOut, long len, int flags);
   }
 }
