@@ -45,7 +45,7 @@ public final class TarExtractor {
   /** Files up to this size are read whole and made by a writer thread. */
   private static final int SMALL_FILE_BYTES = 1 << 20;
   /** Bytes read ahead for the writers at most. */
-  private static final int WRITE_AHEAD_BYTES = 32 << 20;
+  private static final int WRITE_AHEAD_BYTES = 8 << 20;
   /**
    * Writers: one per core beyond the reading thread's. More do not pay: measured on two cores,
    * two writers took 5% longer than one (they contend for the directory they both write into).

@@ -48,7 +48,7 @@ public final class TarWriter {
   /** Files up to this size are read whole by the walking thread. */
   private static final int SMALL_FILE_BYTES = 1 << 20;
   /** Bytes read ahead of the archive stream at most. */
-  private static final int READ_AHEAD_BYTES = 16 << 20;
+  private static final int READ_AHEAD_BYTES = 8 << 20;
 
   /** Writes {@code source} to {@code out} (which is closed), compressed as asked. */
   public ArchiveReport write(Path source, OutputStream out, Compression compression) throws IOException {
@@ -94,7 +94,7 @@ public final class TarWriter {
     final Path root;
     final HardLinkTracker<String> groups = new HardLinkTracker<>();
     final List<Problem> problems = java.util.Collections.synchronizedList(new ArrayList<>());
-    final java.util.concurrent.BlockingQueue<Item> queue = new java.util.concurrent.ArrayBlockingQueue<>(4096);
+    final java.util.concurrent.BlockingQueue<Item> queue = new java.util.concurrent.ArrayBlockingQueue<>(1024);
     final java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(READ_AHEAD_BYTES);
     /** What stopped the walk, if it failed. */
     volatile RuntimeException failure;
@@ -129,20 +129,31 @@ public final class TarWriter {
         return;
       }
       children.sort(null);
-      for (Path child : children) {
-        String name = prefix + child.getFileName();
-        if (name.indexOf('\uFFFD') >= 0) {
-          problems.add(new Problem(name.replace('\uFFFD', '?'), "name has bytes that are not valid UTF-8; skipped"));
-          continue;
+      // every name looked at first, relative to the directory held open meanwhile; then each
+      // entry, subdirectories included (so that no more than one directory is held at a time)
+      FileStatus[] statuses = new FileStatus[children.size()];
+      try (FileSystemAccess.DirectoryHandle handle = openHandle(dir)) {
+        for (int i = 0; i < statuses.length; i++) {
+          Path child = children.get(i);
+          String name = prefix + child.getFileName();
+          if (name.indexOf('\uFFFD') >= 0) {
+            problems.add(new Problem(name.replace('\uFFFD', '?'), "name has bytes that are not valid UTF-8; skipped"));
+            continue;
+          }
+          try {
+            statuses[i] = handle.stat(child);
+          } catch (NoSuchFileException e) {
+            problems.add(new Problem(name, "vanished while archiving"));
+          } catch (IOException e) {
+            problems.add(new Problem(name, "cannot read status: " + e.getMessage()));
+          }
         }
-        FileStatus status;
-        try {
-          status = access.stat(child);
-        } catch (NoSuchFileException e) {
-          problems.add(new Problem(name, "vanished while archiving"));
-          continue;
-        } catch (IOException e) {
-          problems.add(new Problem(name, "cannot read status: " + e.getMessage()));
+      }
+      for (int i = 0; i < statuses.length; i++) {
+        Path child = children.get(i);
+        String name = prefix + child.getFileName();
+        FileStatus status = statuses[i];
+        if (status == null) {
           continue;
         }
         boolean isDirectory = status.kind() == EntryKind.DIRECTORY;
@@ -154,6 +165,14 @@ public final class TarWriter {
         } catch (IOException e) {
           problems.add(new Problem(name, "cannot archive: " + e.getMessage()));
         }
+      }
+    }
+
+    private FileSystemAccess.DirectoryHandle openHandle(Path dir) {
+      try {
+        return access.openDirectoryHandle(dir);
+      } catch (IOException e) {
+        return FileSystemAccess.byPath(access); // each name then reports what is wrong
       }
     }
 
