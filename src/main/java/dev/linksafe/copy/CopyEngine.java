@@ -354,17 +354,31 @@ public final class CopyEngine {
           notes.add(new Problem(display(entry), "mount point: created empty, not descended (--one-file-system)"));
         }
         copyShortName(entry, target);
-        if (action.kind() != Action.Kind.KEEP_DIRECTORY || mirror.unchanged(entry, key).isEmpty()) {
+        boolean indexed = action.kind() == Action.Kind.KEEP_DIRECTORY && mirror.unchanged(entry, key).isPresent();
+        if (!indexed) {
           mirror.record(key, entry, null); // an unchanged record is not written again
         }
         tick(0);
         boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
         return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
-            mirror.deletes() && descended, ignoresCase, shadowedNames(entry));
+            mirror.deletes() && descended && !(indexed && asLeft(existing, entry)), ignoresCase,
+            shadowedNames(entry));
       } catch (IOException e) {
         problem(entry, "cannot create directory", e);
         return null;
       }
+    }
+
+    /**
+     * Whether a DST directory can hold no name that its source lacks, so that --delete need not
+     * list it: the index proves the source directory unchanged since the last complete run (no
+     * name added, removed or renamed in it: any would have changed its times), and DST still
+     * has the modification time that run gave it (a name added there since would have changed
+     * it). Without the index, or with either time changed, the directory is listed.
+     */
+    private boolean asLeft(FileStatus existing, Entry entry) {
+      return existing != null && existing.kind() == EntryKind.DIRECTORY
+          && Planner.sameTime(existing.modifiedNanos(), entry.status().modifiedNanos(), granularity);
     }
 
     /** Where DST ignores case, the source names of a directory that others shadow there. */

@@ -182,4 +182,27 @@ class MirrorScenarioTest {
     CopyReport r = mirror(state);
     assertEquals(4, r.filesCopied(), r.toString());
   }
+
+  /**
+   * --delete skips listing a DST directory whose source the index proves unchanged and whose
+   * time DST kept; a name added there behind the index's back changes that time, so it is
+   * listed and the name deleted, in the root and deeper down.
+   */
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void namesAddedAtTheDestinationAreDeletedThoughTheSourceIsUnchanged(IndexState state) throws Exception {
+    src = SampleTree.create(base);
+    dst = base.resolve("mirror");
+    indexDir = base.resolve("index");
+    age();
+    mirror(state);
+    mirror(state);
+    Files.writeString(dst.resolve("docs/added-at-destination.txt"), "x");
+    Files.createDirectories(dst.resolve("photos/new-dir/deeper"));
+    Files.writeString(dst.resolve("stray.txt"), "y");
+    CopyReport r = mirror(state); // identical to the source again, checked inside
+    assertEquals(0, r.filesCopied(), r.toString());
+    assertTrue(r.deleted() >= 3, r.toString());
+    assertFalse(Files.exists(dst.resolve("docs/added-at-destination.txt")));
+  }
 }
