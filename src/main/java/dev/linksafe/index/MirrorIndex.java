@@ -261,20 +261,64 @@ public final class MirrorIndex implements AutoCloseable {
       return;
     }
     done = true;
+    Path written = temp;
     try {
       store.commit();
-      store.close();
+      if (temp == null && store.getFileStore().getChunksFillRate() < MIN_FILL_PERCENT) {
+        written = rewrite();
+      } else {
+        store.close();
+      }
     } catch (RuntimeException e) {
       closeQuietly(store);
-      if (temp != null) {
-        Files.deleteIfExists(temp);
+      if (written != null) {
+        Files.deleteIfExists(written);
       }
-      throw new IOException("cannot write the index " + (temp != null ? temp : file) + ": " + e.getMessage(), e);
+      throw new IOException("cannot write the index " + (written != null ? written : file) + ": " + e.getMessage(), e);
     }
-    if (temp != null) {
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    if (written != null) {
+      Files.move(written, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
     Files.deleteIfExists(runningMarker(file));
+  }
+
+  /**
+   * Below this share of live data in its chunks, an index updated in place is written anew:
+   * MVStore appends each commit's changes and this short-lived process never gives it the
+   * time to compact, so the file would grow run after run (measured: 192 MB for 14 MB of
+   * records after some forty runs).
+   */
+  static final int MIN_FILL_PERCENT = 50;
+
+  /** Copies the committed index into a new file beside it, returned to be renamed into place. */
+  private Path rewrite() {
+    Path fresh = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    try {
+      Files.deleteIfExists(fresh);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    MVStore copy = new MVStore.Builder().fileName(fresh.toString()).cacheSize(16).open();
+    try {
+      MVMap<String, String> meta = store.openMap("meta");
+      copy.<String, String>openMap("meta").putAll(meta);
+      MVMap<String, byte[]> copiedEntries = copy.openMap("entries",
+          new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+      for (Iterator<String> keys = entries.keyIterator(null); keys.hasNext(); ) {
+        String key = keys.next();
+        copiedEntries.put(key, entries.get(key));
+      }
+      MVMap<String, String> copiedIds = copy.openMap("ids",
+          new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE));
+      copiedIds.putAll(ids);
+      copy.commit();
+      copy.close();
+      store.close();
+      return fresh;
+    } catch (RuntimeException e) {
+      closeQuietly(copy);
+      throw e;
+    }
   }
 
   /** Releases the index; what was not committed is dropped, and the previous index stays. */

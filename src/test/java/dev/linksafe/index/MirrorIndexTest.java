@@ -1,0 +1,71 @@
+package dev.linksafe.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
+import dev.linksafe.model.FileStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MirrorIndexTest {
+  @TempDir Path base;
+
+  private static IndexRecord record(long n) {
+    FileStatus s = new FileStatus(EntryKind.REGULAR_FILE, new FileId(1, n), n, n, n, n, 1, 0644, 0, 0, 0);
+    return IndexRecord.of(s, null, null, 1_000L);
+  }
+
+  /** The size the last of the 30 runs that updated record {@code i} gave it. */
+  private static long expectedSize(int i) {
+    for (int run = 30; run >= 1; run--) {
+      if (i >= run && (i - run) % 7 == 0) {
+        return i + run * 100_000L;
+      }
+    }
+    return i;
+  }
+
+  /**
+   * An index updated in place run after run is written anew once most of its file is old
+   * versions, so that it does not grow without end; every record survives, and a crash-safe
+   * rename puts it in place (no temporary file left).
+   */
+  @Test
+  void anIndexUpdatedRunAfterRunStaysSmall() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    Path file = MirrorIndex.location(base.resolve("index"), src, dst);
+    try (MirrorIndex first = MirrorIndex.open(file, src, dst, 1_000L, false)) {
+      for (int i = 0; i < 20_000; i++) {
+        first.put("dir" + (i % 100) + "/file" + i, record(i));
+      }
+      first.commit();
+    }
+    long fresh = Files.size(file);
+    long largest = 0;
+    for (int run = 1; run <= 30; run++) {
+      try (MirrorIndex index = MirrorIndex.open(file, src, dst, 1_000L + run, false)) {
+        assertTrue(index.isPreviousAvailable());
+        for (int i = run; i < 20_000; i += 7) {
+          index.put("dir" + (i % 100) + "/file" + i, record(i + run * 100_000L));
+        }
+        index.commit();
+      }
+      largest = Math.max(largest, Files.size(file));
+    }
+    assertTrue(largest < fresh * 4, "the file stays within a few times its live size: " + largest + " vs " + fresh);
+    try (MirrorIndex index = MirrorIndex.open(file, src, dst, 2_000L, true)) {
+      for (int i = 0; i < 20_000; i += 13) {
+        assertEquals(expectedSize(i), index.get("dir" + (i % 100) + "/file" + i).orElseThrow().size(),
+            "record " + i + " as the last run that changed it left it");
+      }
+    }
+    try (var left = Files.list(file.getParent())) {
+      assertEquals(0, left.filter(p -> p.toString().endsWith(".tmp")).count());
+    }
+  }
+}
