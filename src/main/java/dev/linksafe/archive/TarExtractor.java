@@ -20,10 +20,21 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -147,18 +158,18 @@ public final class TarExtractor {
   private final class Extraction {
     final Path root;
     final FileSystemAccess access;
-    final List<Problem> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
     /** Makes the small files; see the class comment. */
-    final java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(
+    final ExecutorService writers = Executors.newFixedThreadPool(
         WRITER_THREADS, r -> {
           Thread t = new Thread(r, "linksafe-extract-writer");
           t.setDaemon(true);
           return t;
         });
     /** The files being made by the writers, by path. */
-    final Map<Path, java.util.concurrent.Future<?>> writing = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<Path, Future<?>> writing = new ConcurrentHashMap<>();
     /** Bytes read ahead and not yet written: bounds the memory the writers may hold. */
-    final java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(WRITE_AHEAD_BYTES);
+    final Semaphore budget = new Semaphore(WRITE_AHEAD_BYTES);
     /** The first problem that said the destination is full, after which nothing new starts. */
     volatile Problem full;
     /** Directories whose times are set last, deepest first (a stack in archive order). */
@@ -176,12 +187,12 @@ public final class TarExtractor {
       }
     };
     String lastName;
-    final java.util.concurrent.atomic.LongAdder entries = new java.util.concurrent.atomic.LongAdder();
-    final java.util.concurrent.atomic.LongAdder files = new java.util.concurrent.atomic.LongAdder();
+    final LongAdder entries = new LongAdder();
+    final LongAdder files = new LongAdder();
     long links;
     long symlinks;
     long directories;
-    final java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
+    final LongAdder bytes = new LongAdder();
 
     Extraction(Path root, FileSystemAccess access) {
       this.root = root;
@@ -199,7 +210,7 @@ public final class TarExtractor {
 
     /** Waits until the file being made at {@code path}, if any, is there (or failed). */
     void awaitWriting(Path path) {
-      java.util.concurrent.Future<?> pending = writing.get(path);
+      Future<?> pending = writing.get(path);
       if (pending != null) {
         await(pending);
       }
@@ -207,17 +218,17 @@ public final class TarExtractor {
 
     /** Waits for every file handed to the writers. */
     void awaitWriters() {
-      for (java.util.concurrent.Future<?> pending : writing.values()) {
+      for (Future<?> pending : writing.values()) {
         await(pending);
       }
     }
 
-    private void await(java.util.concurrent.Future<?> pending) {
+    private void await(Future<?> pending) {
       try {
         pending.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+      } catch (ExecutionException | CancellationException e) {
         // the writer reported its own failure
       }
     }
@@ -228,7 +239,7 @@ public final class TarExtractor {
       budget.acquireUninterruptibly(cost);
       FileStatus like = status(e, EntryKind.REGULAR_FILE);
       String name = e.getName();
-      java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+      CompletableFuture<Void> done = new CompletableFuture<>();
       writing.put(path, done);
       try {
         writers.execute(() -> {
@@ -251,7 +262,7 @@ public final class TarExtractor {
             done.complete(null);
           }
         });
-      } catch (java.util.concurrent.RejectedExecutionException x) {
+      } catch (RejectedExecutionException x) {
         budget.release(cost);
         writing.remove(path, done);
         done.complete(null);

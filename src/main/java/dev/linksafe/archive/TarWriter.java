@@ -19,8 +19,12 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -93,9 +97,9 @@ public final class TarWriter {
     final FileSystemAccess access;
     final Path root;
     final HardLinkTracker<String> groups = new HardLinkTracker<>();
-    final List<Problem> problems = java.util.Collections.synchronizedList(new ArrayList<>());
-    final java.util.concurrent.BlockingQueue<Item> queue = new java.util.concurrent.ArrayBlockingQueue<>(1024);
-    final java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(READ_AHEAD_BYTES);
+    final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
+    final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(1024);
+    final Semaphore budget = new Semaphore(READ_AHEAD_BYTES);
     /** What stopped the walk, if it failed. */
     volatile RuntimeException failure;
 
