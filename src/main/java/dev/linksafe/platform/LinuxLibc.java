@@ -13,16 +13,20 @@ final class LinuxLibc {
   static final boolean AVAILABLE;
 
   static {
-    boolean ok = false;
-    if (Platform.isLinux()) {
-      try {
-        Native.register(LinuxLibc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        ok = true;
-      } catch (UnsatisfiedLinkError | RuntimeException e) {
-        ok = false;
-      }
+    AVAILABLE = register(LinuxLibc.class);
+  }
+
+  /** Binds the native methods of {@code natives} to glibc; false where there is none. */
+  static boolean register(Class<?> natives) {
+    if (!Platform.isLinux()) {
+      return false;
     }
-    AVAILABLE = ok;
+    try {
+      Native.register(natives, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+      return true;
+    } catch (UnsatisfiedLinkError | RuntimeException e) {
+      return false;
+    }
   }
 
   static final int AT_FDCWD = -100;
@@ -161,16 +165,7 @@ final class LinuxLibc {
     static final boolean AVAILABLE;
 
     static {
-      boolean ok = false;
-      if (LinuxLibc.AVAILABLE) {
-        try {
-          Native.register(Quiet.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-          ok = true;
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-          ok = false;
-        }
-      }
-      AVAILABLE = ok;
+      AVAILABLE = LinuxLibc.AVAILABLE && register(Quiet.class);
     }
 
     /** fchmodat2(2), Linux 6.6: the only chmod that takes AT_SYMLINK_NOFOLLOW without a detour. */

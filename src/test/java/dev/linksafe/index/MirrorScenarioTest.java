@@ -64,6 +64,15 @@ class MirrorScenarioTest {
     }
   }
 
+  /** The sample tree, aged, mirrored once. */
+  private void mirroredSample(IndexState state) throws IOException {
+    src = SampleTree.create(base);
+    dst = base.resolve("mirror");
+    indexDir = base.resolve("index");
+    age();
+    mirror(state);
+  }
+
   /** Ages every time in the tree so the index may trust it (nothing is racily clean). */
   private void age() throws IOException {
     FileTime old = FileTime.from(Instant.now().minusSeconds(3600));
@@ -146,11 +155,7 @@ class MirrorScenarioTest {
   @ParameterizedTest
   @EnumSource(value = IndexState.class, names = {"KEPT"})
   void unchangedTreeIsSkippedThroughTheIndexAlone(IndexState state) throws Exception {
-    src = SampleTree.create(base);
-    dst = base.resolve("mirror");
-    indexDir = base.resolve("index");
-    age();
-    mirror(state);
+    mirroredSample(state);
     // a change made behind the index's back at the destination is not looked at: the index
     // trusts what it wrote (a plain copy or --no-index would see it)
     Files.writeString(dst.resolve("notes-at-destination.txt"), "x");
@@ -165,11 +170,7 @@ class MirrorScenarioTest {
   @ParameterizedTest
   @EnumSource(value = IndexState.class, names = {"KEPT"})
   void aDestinationDamagedBehindTheIndexIsRepaired(IndexState state) throws Exception {
-    src = SampleTree.create(base);
-    dst = base.resolve("mirror");
-    indexDir = base.resolve("index");
-    age();
-    mirror(state);
+    mirroredSample(state);
     Files.writeString(dst.resolve("docs/report.txt"), "edited at the destination, same size?");
     Files.delete(dst.resolve("photos/a.jpg"));
     mirror(state);
@@ -191,11 +192,7 @@ class MirrorScenarioTest {
   @ParameterizedTest
   @EnumSource(value = IndexState.class, names = {"KEPT"})
   void namesAddedAtTheDestinationAreDeletedThoughTheSourceIsUnchanged(IndexState state) throws Exception {
-    src = SampleTree.create(base);
-    dst = base.resolve("mirror");
-    indexDir = base.resolve("index");
-    age();
-    mirror(state);
+    mirroredSample(state);
     mirror(state);
     Files.writeString(dst.resolve("docs/added-at-destination.txt"), "x");
     Files.createDirectories(dst.resolve("photos/new-dir/deeper"));
