@@ -7,6 +7,7 @@ import dev.linksafe.model.Problem;
 import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.KeptReparseData;
 import dev.linksafe.platform.Platforms;
+import dev.linksafe.platform.RawNames;
 import dev.linksafe.platform.ReparseBufferCodec;
 import dev.linksafe.platform.TempNames;
 import dev.linksafe.model.ReparsePoint;
@@ -89,7 +90,8 @@ public final class TarExtractor {
   }
 
   private ArchiveReport read(InputStream in, Path root, Extraction x) throws IOException {
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(Compression.unwrap(in), "UTF-8")) {
+    RawPaxHeaders raw = new RawPaxHeaders(Compression.unwrap(in));
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(raw, "UTF-8")) {
       TarArchiveEntry entry;
       while (true) {
         try {
@@ -112,11 +114,36 @@ public final class TarExtractor {
               "archive is truncated or corrupt: a header's checksum does not match; stopped there"));
           break;
         }
-        x.lastName = entry.getName();
+        String name = entry.getName();
+        String linkName = entry.getLinkName();
+        boolean binary = "BINARY".equals(entry.getExtraPaxHeader("hdrcharset"));
+        if (binary || lossy(name) || lossy(linkName)) {
+          // names whose bytes are not UTF-8, which Commons Compress decodes as UTF-8, losing the
+          // bytes that do not decode: read again from the headers themselves (a pax header with
+          // hdrcharset=BINARY as linksafe and bsdtar write it, or raw bytes as GNU tar writes
+          // them in pax or ustar headers)
+          Map<String, byte[]> records = raw.lastHeader();
+          if (binary && records == null) {
+            x.problems.add(new Problem(name, "cannot extract: its pax header (raw bytes) could not be read back; skipped"));
+            continue;
+          }
+          byte[][] ustar = raw.lastUstarNames();
+          if (records != null && records.containsKey("path")) {
+            name = RawNames.text(records.get("path"));
+          } else if (ustar != null && fromField(ustar[0], name)) {
+            name = RawNames.text(ustar[0]);
+          }
+          if (records != null && records.containsKey("linkpath")) {
+            linkName = RawNames.text(records.get("linkpath"));
+          } else if (ustar != null && ustar[1] != null && fromField(ustar[1], linkName)) {
+            linkName = RawNames.text(ustar[1]);
+          }
+        }
+        x.lastName = name;
         try {
-          x.extract(entry, tar);
+          x.extract(entry, tar, name, linkName);
         } catch (IOException e) {
-          x.failed(entry.getName(), e);
+          x.failed(name, e);
           if (isTruncation(e)) {
             break;
           }
@@ -138,6 +165,36 @@ public final class TarExtractor {
       problems = new ArrayList<>(x.problems);
     }
     return new ArchiveReport(x.entries.sum(), x.files.sum(), x.links, x.symlinks, x.directories, x.bytes.sum(), problems);
+  }
+
+  /**
+   * Whether decoding may have lost bytes of a name: Commons Compress shows them as U+FFFD in a
+   * pax value and as '?' in a ustar field.
+   */
+  private static boolean lossy(String text) {
+    return text != null && (text.indexOf('\uFFFD') >= 0 || text.indexOf('?') >= 0);
+  }
+
+  /**
+   * Whether {@code decoded} is a ustar field's {@code raw} bytes, not valid UTF-8, as Commons
+   * Compress decodes them ('?' for what does not decode): the name came from that field.
+   */
+  private static boolean fromField(byte[] raw, String decoded) {
+    java.nio.charset.CharsetDecoder strict = java.nio.charset.StandardCharsets.UTF_8.newDecoder();
+    try {
+      strict.decode(java.nio.ByteBuffer.wrap(raw));
+      return false; // valid UTF-8: nothing was lost
+    } catch (java.nio.charset.CharacterCodingException invalid) {
+      try {
+        String asRead = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE)
+            .replaceWith("?").decode(java.nio.ByteBuffer.wrap(raw)).toString();
+        return asRead.equals(decoded) || ("./" + asRead).equals(decoded) || asRead.equals("./" + decoded);
+      } catch (java.nio.charset.CharacterCodingException e) {
+        return false;
+      }
+    }
   }
 
   private static boolean isTruncation(IOException e) {
@@ -234,11 +291,10 @@ public final class TarExtractor {
     }
 
     /** Hands a small file, read whole, to a writer. */
-    void writeLater(Path path, TarArchiveEntry e, byte[] content) {
+    void writeLater(Path path, TarArchiveEntry e, String name, byte[] content) {
       int cost = content.length + 512;
       budget.acquireUninterruptibly(cost);
       FileStatus like = status(e, EntryKind.REGULAR_FILE);
-      String name = e.getName();
       CompletableFuture<Void> done = new CompletableFuture<>();
       writing.put(path, done);
       try {
@@ -270,8 +326,8 @@ public final class TarExtractor {
       }
     }
 
-    void extract(TarArchiveEntry e, TarArchiveInputStream tar) throws IOException {
-      Path path = resolveInside(e.getName());
+    void extract(TarArchiveEntry e, TarArchiveInputStream tar, String name, String linkName) throws IOException {
+      Path path = resolveInside(name);
       // the same name again, or a name this entry needs, may still be in a writer's hands
       awaitWriting(path);
       if (path.equals(root)) {
@@ -297,29 +353,29 @@ public final class TarExtractor {
         directories++;
       } else if (e.isSymbolicLink()) {
         if (reparse != null && access.supportsReparsePoints()) {
-          ReparsePoint r = ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), e.getName());
+          ReparsePoint r = ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), name);
           replace(path, temp -> access.createReparsePoint(temp, r, r.isJunction()));
         } else {
           replace(path, temp -> {
-            access.createSymlink(temp, e.getLinkName());
+            access.createSymlink(temp, linkName);
             if (reparse != null && owners) {
               KeptReparseData.write(access, temp,
-                  ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), e.getName()));
+                  ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), name));
             }
             setMetadata(temp, e, EntryKind.SYMLINK);
           });
         }
         symlinks++;
       } else if (e.isLink()) {
-        Path existingName = resolveInside(e.getLinkName());
+        Path existingName = resolveInside(linkName);
         awaitWriting(existingName);
         ensureParents(existingName);
         FileStatus linked = statOrNull(existingName);
         if (linked == null) {
-          throw new Refused("hard link to " + e.getLinkName() + ", which the archive has not extracted");
+          throw new Refused("hard link to " + linkName + ", which the archive has not extracted");
         }
         if (linked.kind() == EntryKind.DIRECTORY) {
-          throw new Refused("hard link to a directory (" + e.getLinkName() + "): refused");
+          throw new Refused("hard link to a directory (" + linkName + "): refused");
         }
         replace(path, temp -> access.createHardLink(temp, existingName));
         links++;
@@ -327,9 +383,9 @@ public final class TarExtractor {
         if (e.getSize() <= SMALL_FILE_BYTES) {
           byte[] content = tar.readNBytes((int) e.getSize());
           if (content.length < e.getSize()) {
-            throw new java.io.EOFException("archive is truncated inside " + e.getName());
+            throw new java.io.EOFException("archive is truncated inside " + name);
           }
-          writeLater(path, e, content);
+          writeLater(path, e, name, content);
           return; // counted by the writer once made
         } else {
           replace(path, temp -> {
@@ -372,7 +428,7 @@ public final class TarExtractor {
           throw new Refused("name with '..': refused (would write outside the destination)");
         }
       }
-      Path p = root.resolve(name).normalize();
+      Path p = RawNames.resolve(root, name).normalize();
       if (!p.startsWith(root)) {
         throw new Refused("name resolves outside the destination: refused");
       }

@@ -6,6 +6,7 @@ import dev.linksafe.model.Problem;
 import dev.linksafe.model.ReparsePoint;
 import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.Platforms;
+import dev.linksafe.platform.RawNames;
 import dev.linksafe.scan.ExcludeFilter;
 import dev.linksafe.scan.HardLinkTracker;
 import java.io.BufferedOutputStream;
@@ -139,11 +140,7 @@ public final class TarWriter {
       try (FileSystemAccess.DirectoryHandle handle = openHandle(dir)) {
         for (int i = 0; i < statuses.length; i++) {
           Path child = children.get(i);
-          String name = prefix + child.getFileName();
-          if (name.indexOf('\uFFFD') >= 0) {
-            problems.add(new Problem(name.replace('\uFFFD', '?'), "name has bytes that are not valid UTF-8; skipped"));
-            continue;
-          }
+          String name = prefix + RawNames.name(child);
           try {
             statuses[i] = handle.stat(child);
           } catch (NoSuchFileException e) {
@@ -155,7 +152,8 @@ public final class TarWriter {
       }
       for (int i = 0; i < statuses.length; i++) {
         Path child = children.get(i);
-        String name = prefix + child.getFileName();
+        // a name whose bytes are not valid UTF-8 keeps them (see RawNames): written raw
+        String name = prefix + RawNames.name(child);
         FileStatus status = statuses[i];
         if (status == null) {
           continue;
@@ -276,13 +274,12 @@ public final class TarWriter {
       FileStatus status = item.status();
       switch (status.kind()) {
         case DIRECTORY -> {
-          put(tar, header(item.name(), TarConstants.LF_DIR, status));
+          put(tar, start(tar, item.name(), TarConstants.LF_DIR, status, null));
           directories++;
         }
         case REGULAR_FILE -> file(item, tar);
         case SYMLINK, REPARSE_POINT -> {
-          TarArchiveEntry e = header(item.name(), TarConstants.LF_SYMLINK, status);
-          e.setLinkName(item.linkName());
+          TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_SYMLINK, status, item.linkName());
           if (item.reparse() != null) {
             e.addPaxHeader(REPARSE_HEADER, Base64.getEncoder().encodeToString(item.reparse().raw()));
           }
@@ -292,7 +289,7 @@ public final class TarWriter {
         case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> {
           byte type = status.kind() == EntryKind.FIFO ? TarConstants.LF_FIFO
               : status.kind() == EntryKind.CHARACTER_DEVICE ? TarConstants.LF_CHR : TarConstants.LF_BLK;
-          TarArchiveEntry e = header(item.name(), type, status);
+          TarArchiveEntry e = start(tar, item.name(), type, status, null);
           long rdev = status.rdev();
           e.setDevMajor((int) (((rdev >>> 32) & 0xfffff000L) | ((rdev >>> 8) & 0xfffL)));
           e.setDevMinor((int) (((rdev >>> 12) & 0xffffff00L) | (rdev & 0xffL)));
@@ -305,21 +302,19 @@ public final class TarWriter {
     void file(Item item, TarArchiveOutputStream tar) throws IOException {
       FileStatus status = item.status();
       if (item.hardLink()) {
-        TarArchiveEntry e = header(item.name(), TarConstants.LF_LINK, status);
-        e.setLinkName(item.linkName());
-        put(tar, e);
+        put(tar, start(tar, item.name(), TarConstants.LF_LINK, status, item.linkName()));
         links++;
         return;
       }
       if (item.content() != null) {
-        TarArchiveEntry e = header(item.name(), TarConstants.LF_NORMAL, status);
+        TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null);
         e.setSize(item.content().length);
         tar.putArchiveEntry(e);
         tar.write(item.content());
         tar.closeArchiveEntry();
       } else {
         try (InputStream in = walking.access.newInputStream(item.path())) {
-          TarArchiveEntry e = header(item.name(), TarConstants.LF_NORMAL, status);
+          TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null);
           e.setSize(status.size());
           tar.putArchiveEntry(e);
           long copied = in.transferTo(new BoundedOutput(tar, status.size()));
@@ -340,6 +335,73 @@ public final class TarWriter {
       tar.putArchiveEntry(e);
       tar.closeArchiveEntry();
       entries++;
+    }
+
+    /**
+     * The header of an entry, its link name set. A name or link whose bytes are not valid UTF-8
+     * (text with escapes, see RawNames) goes first into a pax header written here with the raw
+     * bytes and {@code hdrcharset=BINARY}, as GNU tar writes them; the entry itself then gets an
+     * ASCII stand-in name and a whole-second time (its exact time is in that header too), so
+     * that Commons Compress adds no pax header of its own that would override it.
+     */
+    static TarArchiveEntry start(TarArchiveOutputStream tar, String name, byte type, FileStatus s,
+        String linkName) throws IOException {
+      boolean raw = RawNames.hasEscapes(name) || (linkName != null && RawNames.hasEscapes(linkName));
+      if (!raw) {
+        TarArchiveEntry e = header(name, type, s);
+        if (linkName != null) {
+          e.setLinkName(linkName);
+        }
+        return e;
+      }
+      java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream();
+      paxRecord(records, "hdrcharset", "BINARY".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      paxRecord(records, "path", RawNames.bytes(name));
+      if (linkName != null) {
+        paxRecord(records, "linkpath", RawNames.bytes(linkName));
+      }
+      long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
+      int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
+      paxRecord(records, "mtime", String.format("%d.%09d", seconds, nanos)
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      TarArchiveEntry pax = new TarArchiveEntry("././@PaxHeader", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
+      pax.setSize(records.size());
+      pax.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(Math.max(0, seconds))));
+      tar.putArchiveEntry(pax);
+      records.writeTo(tar);
+      tar.closeArchiveEntry();
+      TarArchiveEntry e = header(standIn(name), type, s);
+      e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds)));
+      if (linkName != null) {
+        e.setLinkName(standIn(linkName));
+      }
+      return e;
+    }
+
+    /** One pax record, {@code "<length> <key>=<value>\n"}, the length counting itself. */
+    private static void paxRecord(java.io.ByteArrayOutputStream out, String key, byte[] value) {
+      int rest = 1 + key.length() + 1 + value.length + 1; // space, key, '=', value, newline
+      int length = rest + Integer.toString(rest).length();
+      if (Integer.toString(length).length() != Integer.toString(rest).length()) {
+        length++;
+      }
+      byte[] head = (length + " " + key + "=").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      out.write(head, 0, head.length);
+      out.write(value, 0, value.length);
+      out.write('\n');
+    }
+
+    /** A short ASCII name for the ustar header of an entry whose real name is in a pax header. */
+    private static String standIn(String name) {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < name.length() && b.length() < 90; i++) {
+        char c = name.charAt(i);
+        b.append(c >= 0x20 && c < 0x7f ? c : '_');
+      }
+      if (name.endsWith("/") && b.charAt(b.length() - 1) != '/') {
+        b.append('/');
+      }
+      return b.toString();
     }
 
     static TarArchiveEntry header(String name, byte type, FileStatus s) {

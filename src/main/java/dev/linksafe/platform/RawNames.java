@@ -46,7 +46,19 @@ public final class RawNames {
     return Path.of(URI.create("file://" + uri));
   }
 
-  private static boolean hasEscapes(String text) {
+  /** Text that keeps {@code raw}'s bytes: each byte that does not decode as a lone surrogate. */
+  public static String text(byte[] raw) {
+    return LinuxFileSystemAccess.escapedString(raw, raw.length);
+  }
+
+  /** The bytes of text from {@link #name} or {@link #text}. */
+  public static byte[] bytes(String text) {
+    byte[] c = LinuxFileSystemAccess.escapedBytes(text);
+    return c.length > 0 && c[c.length - 1] == 0 ? java.util.Arrays.copyOf(c, c.length - 1) : c;
+  }
+
+  /** Whether {@code text} holds bytes that are not valid in the name encoding. */
+  public static boolean hasEscapes(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)))) {

@@ -91,4 +91,60 @@ class OddNamesTest {
     String left = Privileged.run("python3", "-c", "import os; print(sorted(os.listdir(b'" + dst + "')))");
     assertTrue(left.contains("kept-\\xff.txt"), "a name the source side cannot show is kept: " + left);
   }
+
+  /**
+   * Names and link targets that are not valid UTF-8 survive an archive: linksafe writes them as
+   * raw bytes in pax headers with hdrcharset=BINARY, which GNU tar and bsdtar read back, and
+   * reads them back from its own archives and from those of GNU tar (raw pax and ustar fields)
+   * and bsdtar. Compared byte for byte, hard-link groups included.
+   */
+  @Test
+  void namesThatAreNotValidUtf8SurviveArchivesBothWays() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Privileged.run("python3", "-c", String.join("\n",
+        "import os",
+        "d = b'" + src + "'",
+        "open(os.path.join(d, b'bad-\\xff.txt'), 'w').write('x')",
+        "open(os.path.join(d, b'fine.txt'), 'w').write('fine')",
+        "os.link(os.path.join(d, b'bad-\\xff.txt'), os.path.join(d, b'group-\\xfd'))",
+        "os.symlink(b'bad-\\xff.txt', os.path.join(d, b'link-\\xfc'))",
+        "os.symlink(b'target-\\xf0', os.path.join(d, b'plain-link'))",
+        "os.mkdir(os.path.join(d, b'dir-\\xfb'))",
+        "open(os.path.join(d, b'dir-\\xfb', b'inner-\\xfa'), 'w').write('z')"));
+    String listing = "import os, sys\n"
+        + "for top, dirs, files, fd in os.fwalk(sys.argv[1].encode()):\n"
+        + "    for n in sorted(dirs + files):\n"
+        + "        st = os.stat(n, dir_fd=fd, follow_symlinks=False)\n"
+        + "        link = os.readlink(n, dir_fd=fd) if os.path.islink(os.path.join(top, n)) else b''\n"
+        + "        data = b'' if link or n in dirs else open(os.path.join(top, n), 'rb').read()\n"
+        + "        print(os.path.relpath(top, sys.argv[1].encode()), n, link, data, st.st_nlink)\n";
+    String expected = Privileged.run("python3", "-c", listing, src.toString());
+
+    Path ours = base.resolve("ours.tar");
+    try (var out = Files.newOutputStream(ours)) {
+      var r = new dev.linksafe.archive.TarWriter(dev.linksafe.scan.ExcludeFilter.NONE)
+          .write(src, out, dev.linksafe.archive.Compression.NONE);
+      assertEquals(List.of(), r.problems());
+    }
+    List<Path> archives = new java.util.ArrayList<>(List.of(ours));
+    for (String tool : List.of("tar", "bsdtar")) {
+      if (!Privileged.hasCommand(tool)) {
+        Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+      }
+      Path theirs = base.resolve(tool + ".tar");
+      Privileged.run(tool, "--format=pax", "-C", src.toString(), "-cf", theirs.toString(), ".");
+      archives.add(theirs);
+      Path out = Files.createDirectories(base.resolve(tool + "-from-ours"));
+      Privileged.run(tool, "-C", out.toString(), "-xf", ours.toString());
+      assertEquals(expected, Privileged.run("python3", "-c", listing, out.toString()), tool + " reads linksafe's");
+    }
+    for (Path archive : archives) {
+      Path out = base.resolve("linksafe-from-" + archive.getFileName());
+      try (var in = Files.newInputStream(archive)) {
+        var r = new dev.linksafe.archive.TarExtractor(false).extract(in, out);
+        assertEquals(List.of(), r.problems(), archive.toString());
+      }
+      assertEquals(expected, Privileged.run("python3", "-c", listing, out.toString()), "linksafe reads " + archive);
+    }
+  }
 }

@@ -1,0 +1,199 @@
+package dev.linksafe.archive;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The tar stream as Commons Compress reads it, its last bytes kept so that the pax header
+ * before an entry can be read again as bytes. Commons Compress decodes pax values as UTF-8,
+ * which loses the bytes of a name that is not valid UTF-8; a header that says
+ * {@code hdrcharset=BINARY} (as linksafe and bsdtar write for such names) is read here instead.
+ * Memory is the fixed window: a header larger than it is reported as unreadable.
+ */
+final class RawPaxHeaders extends FilterInputStream {
+  private static final int BLOCK = 512;
+  /** Bytes kept: a pax header with a name and a link target fits many times over. */
+  private static final int WINDOW = 256 * 1024;
+
+  private final byte[] window = new byte[WINDOW];
+  private long position;
+
+  RawPaxHeaders(InputStream in) {
+    super(in);
+  }
+
+  @Override
+  public int read() throws IOException {
+    int b = in.read();
+    if (b >= 0) {
+      window[(int) (position++ % WINDOW)] = (byte) b;
+    }
+    return b;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    int n = in.read(b, off, len);
+    if (n > 0) {
+      keep(b, off, n);
+    }
+    return n;
+  }
+
+  /** Appends bytes to the window, in at most two copies. */
+  private void keep(byte[] b, int off, int n) {
+    if (n > WINDOW) {
+      off += n - WINDOW;
+      position += n - WINDOW;
+      n = WINDOW;
+    }
+    int at = (int) (position % WINDOW);
+    int first = Math.min(n, WINDOW - at);
+    System.arraycopy(b, off, window, at, first);
+    System.arraycopy(b, off + first, window, 0, n - first);
+    position += n;
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    // read, not skipped, so that the window stays whole
+    byte[] buffer = new byte[(int) Math.min(n, 8192)];
+    long done = 0;
+    while (done < n) {
+      int r = read(buffer, 0, (int) Math.min(buffer.length, n - done));
+      if (r < 0) {
+        break;
+      }
+      done += r;
+    }
+    return done;
+  }
+
+  @Override
+  public int available() {
+    return 0;
+  }
+
+  private byte at(long absolute) {
+    return window[(int) (absolute % WINDOW)];
+  }
+
+  /**
+   * The records of the pax header ('x') just before the entry header read last, by key, their
+   * values as raw bytes; null when it is not in the window.
+   */
+  Map<String, byte[]> lastHeader() {
+    long entryHeader = position - BLOCK;
+    if (entryHeader < 0 || entryHeader % BLOCK != 0) {
+      return null; // not where Commons Compress leaves the stream after a header: nothing trusted
+    }
+    for (long header = entryHeader - 2 * BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
+      if (at(header + 156) != 'x') {
+        continue;
+      }
+      long size = octal(header + 124, 12);
+      if (size < 0 || header + BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK != entryHeader) {
+        continue;
+      }
+      return records(header + BLOCK, size);
+    }
+    return null;
+  }
+
+  /**
+   * The name (with a ustar prefix) and the link name of the entry header read last, as raw
+   * bytes, or null where the header has none (empty link name).
+   */
+  byte[][] lastUstarNames() {
+    long header = position - BLOCK;
+    if (header < 0 || header % BLOCK != 0) {
+      return null;
+    }
+    byte[] name = field(header, 100);
+    byte[] link = field(header + 157, 100);
+    boolean ustar = at(header + 257) == 'u' && at(header + 258) == 's' && at(header + 259) == 't'
+        && at(header + 260) == 'a' && at(header + 261) == 'r';
+    byte[] prefix = ustar ? field(header + 345, 155) : new byte[0];
+    if (prefix.length > 0) {
+      byte[] joined = new byte[prefix.length + 1 + name.length];
+      System.arraycopy(prefix, 0, joined, 0, prefix.length);
+      joined[prefix.length] = '/';
+      System.arraycopy(name, 0, joined, prefix.length + 1, name.length);
+      name = joined;
+    }
+    return new byte[][] {name, link.length == 0 ? null : link};
+  }
+
+  /** A NUL-terminated (or full) header field's bytes. */
+  private byte[] field(long from, int length) {
+    int n = 0;
+    while (n < length && at(from + n) != 0) {
+      n++;
+    }
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = at(from + i);
+    }
+    return b;
+  }
+
+  private long octal(long from, int length) {
+    long value = 0;
+    boolean digits = false;
+    for (int i = 0; i < length; i++) {
+      byte b = at(from + i);
+      if (b >= '0' && b <= '7') {
+        value = value * 8 + (b - '0');
+        digits = true;
+      } else if (b == 0 || b == ' ') {
+        if (digits) {
+          break;
+        }
+      } else {
+        return -1;
+      }
+    }
+    return digits ? value : -1;
+  }
+
+  /** Parses {@code "<length> <key>=<value>\n"} records; null when they do not add up. */
+  private Map<String, byte[]> records(long from, long size) {
+    Map<String, byte[]> records = new HashMap<>();
+    long p = from;
+    long end = from + size;
+    while (p < end) {
+      long length = 0;
+      long q = p;
+      while (q < end && at(q) >= '0' && at(q) <= '9' && length < Integer.MAX_VALUE) {
+        length = length * 10 + (at(q) - '0');
+        q++;
+      }
+      if (q >= end || at(q) != ' ' || length <= q - p + 1 || p + length > end || at(p + length - 1) != '\n') {
+        return null;
+      }
+      long keyStart = q + 1;
+      long equals = keyStart;
+      while (equals < p + length - 1 && at(equals) != '=') {
+        equals++;
+      }
+      if (equals >= p + length - 1) {
+        return null;
+      }
+      byte[] key = new byte[(int) (equals - keyStart)];
+      for (int i = 0; i < key.length; i++) {
+        key[i] = at(keyStart + i);
+      }
+      byte[] value = new byte[(int) (p + length - 1 - (equals + 1))];
+      for (int i = 0; i < value.length; i++) {
+        value[i] = at(equals + 1 + i);
+      }
+      records.put(new String(key, StandardCharsets.UTF_8), value);
+      p += length;
+    }
+    return records;
+  }
+}
