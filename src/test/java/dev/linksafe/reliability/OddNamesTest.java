@@ -20,6 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
 class OddNamesTest {
   @TempDir Path base;
 
+  /** Lists a tree as bytes: names, link targets, contents and link counts, in a stable order. */
+  private static final String LISTING = "import os, sys\n"
+      + "for top, dirs, files, fd in os.fwalk(sys.argv[1].encode()):\n"
+      + "    for n in sorted(dirs + files):\n"
+      + "        st = os.stat(n, dir_fd=fd, follow_symlinks=False)\n"
+      + "        link = os.readlink(n, dir_fd=fd) if os.path.islink(os.path.join(top, n)) else b''\n"
+      + "        data = b'' if link or n in dirs else open(os.path.join(top, n), 'rb').read()\n"
+      + "        print(os.path.relpath(top, sys.argv[1].encode()), n, link, data, st.st_nlink)\n";
+
   @Test
   void namesWithNewlinesControlCharactersAndLookalikesCopyExactly() throws Exception {
     Path src = Files.createDirectories(base.resolve("src"));
@@ -64,15 +73,8 @@ class OddNamesTest {
         assertTrue(out.matches("(?s).*files\\s+0 .*unchanged\\s+6.*"), "nothing copied again: " + out);
       }
     }
-    String listing = "import os, sys\n"
-        + "for top, dirs, files, fd in os.fwalk(sys.argv[1].encode()):\n"
-        + "    for n in sorted(dirs + files):\n"
-        + "        st = os.stat(n, dir_fd=fd, follow_symlinks=False)\n"
-        + "        link = os.readlink(n, dir_fd=fd) if os.path.islink(os.path.join(top, n)) else b''\n"
-        + "        data = b'' if link or n in dirs else open(os.path.join(top, n), 'rb').read()\n"
-        + "        print(os.path.relpath(top, sys.argv[1].encode()), n, link, data, st.st_nlink)\n";
-    assertEquals(Privileged.run("python3", "-c", listing, src.toString()),
-        Privileged.run("python3", "-c", listing, dst.toString()));
+    assertEquals(Privileged.run("python3", "-c", LISTING, src.toString()),
+        Privileged.run("python3", "-c", LISTING, dst.toString()));
     assertEquals(0, new ProcessBuilder(Privileged.javaCommand("verify", "--content", src.toString(),
         dst.toString())).start().waitFor(), "verify sees the same trees");
   }
@@ -111,14 +113,7 @@ class OddNamesTest {
         "os.symlink(b'target-\\xf0', os.path.join(d, b'plain-link'))",
         "os.mkdir(os.path.join(d, b'dir-\\xfb'))",
         "open(os.path.join(d, b'dir-\\xfb', b'inner-\\xfa'), 'w').write('z')"));
-    String listing = "import os, sys\n"
-        + "for top, dirs, files, fd in os.fwalk(sys.argv[1].encode()):\n"
-        + "    for n in sorted(dirs + files):\n"
-        + "        st = os.stat(n, dir_fd=fd, follow_symlinks=False)\n"
-        + "        link = os.readlink(n, dir_fd=fd) if os.path.islink(os.path.join(top, n)) else b''\n"
-        + "        data = b'' if link or n in dirs else open(os.path.join(top, n), 'rb').read()\n"
-        + "        print(os.path.relpath(top, sys.argv[1].encode()), n, link, data, st.st_nlink)\n";
-    String expected = Privileged.run("python3", "-c", listing, src.toString());
+    String expected = Privileged.run("python3", "-c", LISTING, src.toString());
 
     Path ours = base.resolve("ours.tar");
     try (var out = Files.newOutputStream(ours)) {
@@ -136,7 +131,7 @@ class OddNamesTest {
       archives.add(theirs);
       Path out = Files.createDirectories(base.resolve(tool + "-from-ours"));
       Privileged.run(tool, "-C", out.toString(), "-xf", ours.toString());
-      assertEquals(expected, Privileged.run("python3", "-c", listing, out.toString()), tool + " reads linksafe's");
+      assertEquals(expected, Privileged.run("python3", "-c", LISTING, out.toString()), tool + " reads linksafe's");
     }
     for (Path archive : archives) {
       Path out = base.resolve("linksafe-from-" + archive.getFileName());
@@ -144,7 +139,7 @@ class OddNamesTest {
         var r = new dev.linksafe.archive.TarExtractor(false).extract(in, out);
         assertEquals(List.of(), r.problems(), archive.toString());
       }
-      assertEquals(expected, Privileged.run("python3", "-c", listing, out.toString()), "linksafe reads " + archive);
+      assertEquals(expected, Privileged.run("python3", "-c", LISTING, out.toString()), "linksafe reads " + archive);
     }
   }
 }
