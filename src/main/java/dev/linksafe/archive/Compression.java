@@ -59,8 +59,9 @@ public enum Compression {
   }
 
   /**
-   * A stream that never says how much it could give without blocking. The tar reader asks after
-   * every entry; a file's stream answers with two system calls (its size and position) each time.
+   * A stream that never says how much it could give without blocking. BufferedInputStream asks
+   * between the reads of one large read; a file's stream answers with two system calls (its size
+   * and position) each time.
    */
   private static InputStream withoutAvailable(InputStream in) {
     return new java.io.FilterInputStream(in) {

@@ -73,6 +73,10 @@ final class RawPaxHeaders extends FilterInputStream {
     return done;
   }
 
+  /**
+   * Never says how much could be read without blocking: Commons Compress asks after every entry,
+   * and a file's stream answers with two system calls (its size and its position) each time.
+   */
   @Override
   public int available() {
     return 0;

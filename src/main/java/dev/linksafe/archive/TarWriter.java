@@ -137,7 +137,7 @@ public final class TarWriter {
       // every name looked at first, relative to the directory held open meanwhile; then each
       // entry, subdirectories included (so that no more than one directory is held at a time)
       FileStatus[] statuses = new FileStatus[children.size()];
-      try (FileSystemAccess.DirectoryHandle handle = openHandle(dir)) {
+      try (FileSystemAccess.DirectoryHandle handle = access.openDirectoryHandle(dir)) {
         for (int i = 0; i < statuses.length; i++) {
           Path child = children.get(i);
           String name = prefix + RawNames.name(child);
@@ -167,14 +167,6 @@ public final class TarWriter {
         } catch (IOException e) {
           problems.add(new Problem(name, "cannot archive: " + e.getMessage()));
         }
-      }
-    }
-
-    private FileSystemAccess.DirectoryHandle openHandle(Path dir) {
-      try {
-        return access.openDirectoryHandle(dir);
-      } catch (IOException e) {
-        return FileSystemAccess.byPath(access); // each name then reports what is wrong
       }
     }
 

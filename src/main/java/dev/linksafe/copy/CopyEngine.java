@@ -182,14 +182,11 @@ public final class CopyEngine {
      */
     synchronized FileSystemAccess.DirectoryHandle handle(FileSystemAccess dst, java.util.concurrent.Semaphore budget) {
       if (handle == null) {
-        handle = FileSystemAccess.byPath(dst);
         if (budget.tryAcquire()) {
-          try {
-            handle = dst.openDirectoryHandle(target);
-            heldFrom = budget;
-          } catch (IOException e) {
-            budget.release(); // looked at by path: each look reports what is wrong
-          }
+          handle = dst.openDirectoryHandle(target);
+          heldFrom = budget;
+        } else {
+          handle = FileSystemAccess.byPath(dst);
         }
       }
       return handle;

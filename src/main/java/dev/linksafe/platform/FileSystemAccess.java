@@ -31,8 +31,12 @@ public interface FileSystemAccess extends AutoCloseable {
     void close();
   }
 
-  /** Holds {@code dir} open for looking at its names; where nothing can be held, looks by path. */
-  default DirectoryHandle openDirectoryHandle(Path dir) throws IOException {
+  /**
+   * Holds {@code dir} open for looking at its names. Where it cannot be held (not there, not
+   * readable, or a platform that holds nothing) the handle looks by whole path, so that each
+   * look reports what is wrong with its own name.
+   */
+  default DirectoryHandle openDirectoryHandle(Path dir) {
     return byPath(this);
   }
 

@@ -696,14 +696,19 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
    * confinement root it is opened without following links, like a write's way.
    */
   @Override
-  public DirectoryHandle openDirectoryHandle(Path dir) throws IOException {
+  public DirectoryHandle openDirectoryHandle(Path dir) {
     if (!LinuxLibc.Quiet.AVAILABLE) {
       return super.openDirectoryHandle(dir);
     }
     Path confinedDir = confinedParent(dir.resolve("x"));
-    int fd = confinedDir != null
-        ? openDirectory(dir, realConfinement.resolve(confinement.relativize(confinedDir)), true)
-        : openDirectory(dir, dir.toAbsolutePath(), false);
+    int fd;
+    try {
+      fd = confinedDir != null
+          ? openDirectory(dir, realConfinement.resolve(confinement.relativize(confinedDir)), true)
+          : openDirectory(dir, dir.toAbsolutePath(), false);
+    } catch (IOException e) {
+      return FileSystemAccess.byPath(this);
+    }
     return new DirectoryHandle() {
       private boolean closed;
 
@@ -1076,7 +1081,11 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       if (errno != LinuxLibc.ENOSYS && errno != LinuxLibc.EPERM) {
         throw new LastErrorException(errno);
       }
-      fchmodat2Works = false; // too old a kernel, or a sandbox that does not know the call
+      // too old a kernel, a sandbox that refuses calls it does not know (EPERM), or a chmod
+      // really not permitted: the old way tells, and throws in the last case
+      LinuxLibc.fchmodat(dirFd, name, mode, LinuxLibc.AT_SYMLINK_NOFOLLOW);
+      fchmodat2Works = false;
+      return;
     }
     LinuxLibc.fchmodat(dirFd, name, mode, LinuxLibc.AT_SYMLINK_NOFOLLOW);
   }

@@ -136,7 +136,6 @@ public final class TreeWalker {
       private final Path dir;
       private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger(1);
       private FileSystemAccess.DirectoryHandle handle;
-      private boolean opened;
 
       Held(Path dir) {
         this.dir = dir;
@@ -147,15 +146,10 @@ public final class TreeWalker {
         return this;
       }
 
-      /** The handle, opened on first use; null when it cannot be (names are then looked at by path). */
+      /** The handle, opened on first use. */
       synchronized FileSystemAccess.DirectoryHandle handle() {
-        if (!opened) {
-          opened = true;
-          try {
-            handle = access.openDirectoryHandle(dir);
-          } catch (IOException e) {
-            handle = null;
-          }
+        if (handle == null) {
+          handle = access.openDirectoryHandle(dir);
         }
         return handle;
       }
@@ -229,7 +223,7 @@ public final class TreeWalker {
       Path relative = parent.relative().resolve(child.getFileName());
       FileStatus status;
       try {
-        status = handle != null ? handle.stat(child) : access.stat(child);
+        status = handle.stat(child);
       } catch (NoSuchFileException e) {
         visitor.problem(new Problem(display(relative), "vanished during the walk"));
         return null;
