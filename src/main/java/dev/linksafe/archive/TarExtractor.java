@@ -85,6 +85,8 @@ public final class TarExtractor {
     try {
       return read(in, root, x);
     } finally {
+      // whatever ended the reading, no writer is left making a file under a temporary name
+      x.awaitWriters();
       x.writers.shutdownNow();
     }
   }
@@ -260,7 +262,7 @@ public final class TarExtractor {
     void failed(String name, IOException e) {
       Problem problem = new Problem(name, "cannot extract: " + e.getMessage());
       problems.add(problem);
-      if (problem.saysDestinationFull() && full == null) {
+      if (full == null && Problem.isDestinationFull(e)) {
         full = problem;
       }
     }
@@ -426,6 +428,11 @@ public final class TarExtractor {
       for (String part : name.split("/")) {
         if (part.equals("..")) {
           throw new Refused("name with '..': refused (would write outside the destination)");
+        }
+        if (TempNames.isTemporary(part)) {
+          // the form of linksafe's own temporary names: a partial file of an interrupted run,
+          // which a later run at this destination would take for its own leftover
+          throw new Refused("name reserved for temporary files (" + part + "): refused");
         }
       }
       Path p = RawNames.resolve(root, name).normalize();

@@ -1042,16 +1042,17 @@ public final class CopyEngine {
       }
     }
 
-    private void problem(Entry entry, String what, IOException e) {
-      fail(new Problem(display(entry), what + ": " + Problem.reason(e)));
-    }
-
     /** Records a problem; one that says the destination is full ends the run. */
-    void fail(Problem problem) {
-      problems.add(problem);
-      if (stoppedBecause == null && problem.saysDestinationFull()) {
+    private void problem(Entry entry, String what, IOException e) {
+      Problem problem = new Problem(display(entry), what + ": " + Problem.reason(e));
+      fail(problem);
+      if (stoppedBecause == null && Problem.isDestinationFull(e)) {
         stoppedBecause = problem;
       }
+    }
+
+    void fail(Problem problem) {
+      problems.add(problem);
     }
 
     @Override

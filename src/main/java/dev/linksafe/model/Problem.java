@@ -34,16 +34,27 @@ public record Problem(String path, String message) {
   }
 
   /**
-   * Whether this problem says that the destination volume or quota is full (ENOSPC, EDQUOT),
-   * after which a run stops rather than fail on every later name.
+   * Whether {@code e} says that the destination volume or quota is full (ENOSPC, EDQUOT), after
+   * which a run stops rather than fail on every later name. Only what the system said counts:
+   * the reason of a file-system exception, the message of a plain I/O error, never a message
+   * that carries a name (a name may read "no space left" too).
    */
-  public boolean saysDestinationFull() {
-    String m = message.toLowerCase(java.util.Locale.ROOT);
-    if (m.contains("extended attribute")) {
-      return false; // ext4 says ENOSPC for one attribute too large for its inode: that file only
+  public static boolean isDestinationFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String said = t instanceof FileSystemException f ? f.getReason()
+          : t.getClass() == IOException.class && t.getCause() == null ? t.getMessage() : null;
+      if (said != null) {
+        String m = said.toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("extended attribute")) {
+          return false; // ext4 says ENOSPC for one attribute too large for its inode: that file only
+        }
+        if (m.contains("enospc") || m.contains("no space left") || m.contains("edquot")
+            || m.contains("quota exceeded")) {
+          return true;
+        }
+      }
     }
-    return m.contains("enospc") || m.contains("no space left") || m.contains("edquot")
-        || m.contains("quota exceeded");
+    return false;
   }
 
   @Override

@@ -172,4 +172,35 @@ class HostileArchiveTest {
     assertEquals(1, r.problems().size(), r.problems().toString());
     assertEquals(1 + 500, r.hardLinks());
   }
+
+  /** Only what the system says stops an extraction as "destination full", never a name. */
+  @Test
+  void aNameThatReadsLikeADiskFullErrorDoesNotStopTheExtraction() throws Exception {
+    Path dst = base.resolve("dst");
+    ArchiveReport r = extract(new Crafted()
+        .link("a", "no space left on device ENOSPC", TarConstants.LF_LINK)
+        .link("b", "disk quota exceeded EDQUOT", TarConstants.LF_LINK)
+        .file("after.txt", "still extracted")
+        .done(), dst);
+    assertTrue(refused(r, "a") && refused(r, "b"), r.problems().toString());
+    assertEquals(2, r.errors(), r.problems().toString());
+    assertEquals("still extracted", Files.readString(dst.resolve("after.txt")));
+  }
+
+  /** A name in the form of linksafe's temporary names would be taken for a leftover later. */
+  @Test
+  void namesInTheFormOfTemporaryNamesAreRefused() throws Exception {
+    Path dst = base.resolve("dst");
+    ArchiveReport r = extract(new Crafted()
+        .file(".~linksafe.8f2761c4b08ebac5.tmp", "partial")
+        .file("d/.~linksafe.0123456789abcdef.tmp/inner", "below one")
+        .file(".~linksafe.not-temporary", "an ordinary name")
+        .done(), dst);
+    assertTrue(refused(r, ".~linksafe.8f2761c4b08ebac5.tmp"), r.problems().toString());
+    assertTrue(refused(r, "d/.~linksafe.0123456789abcdef.tmp/inner"), r.problems().toString());
+    assertTrue(r.problems().get(0).message().contains("reserved for temporary files"), r.problems().toString());
+    assertEquals(2, r.errors(), r.problems().toString());
+    assertEquals("an ordinary name", Files.readString(dst.resolve(".~linksafe.not-temporary")));
+    assertEquals(List.of(), dev.linksafe.testing.Trees.temporaryFiles(dst));
+  }
 }

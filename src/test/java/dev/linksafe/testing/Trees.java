@@ -65,7 +65,7 @@ public final class Trees {
   /** Names under root that look like leftover temporary files. */
   public static List<String> temporaryFiles(Path root) throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
-      return walk.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".~linksafe.")).toList();
+      return walk.map(p -> p.getFileName().toString()).filter(dev.linksafe.platform.TempNames::isTemporary).toList();
     }
   }
 }
