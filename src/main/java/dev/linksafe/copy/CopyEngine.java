@@ -126,7 +126,13 @@ public final class CopyEngine {
         now.getEpochSecond() * 1_000_000_000L + now.getNano(), options.dryRun()), unfinished);
   }
 
-  private static void checkNotInside(Path source, Path target) throws IOException {
+  /**
+   * Refuses a destination that lies inside the source (the copy would copy itself), before
+   * anything is written.
+   *
+   * @throws IllegalArgumentException if it does
+   */
+  public static void checkNotInside(Path source, Path target) throws IOException {
     Path realSource = source.toRealPath();
     Path absoluteTarget = target.toAbsolutePath().normalize();
     Path existing = absoluteTarget;

@@ -61,6 +61,8 @@ public final class SnapshotRepository {
    */
   public Created create(Path source, CopyOptions options, Instant now, ProgressListener progress)
       throws IOException {
+    // checked before the repository is made: a refused run leaves nothing in the source
+    CopyEngine.checkNotInside(source, repository);
     Files.createDirectories(manifests());
     try (FileChannel lock = lock()) {
       return createLocked(source, options, now, progress);

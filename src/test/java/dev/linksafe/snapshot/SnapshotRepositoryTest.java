@@ -137,6 +137,16 @@ class SnapshotRepositoryTest {
   }
 
   @Test
+  void aRepositoryInsideTheSourceIsRefusedBeforeAnythingIsMade() throws Exception {
+    Path src = SampleTree.create(base);
+    Path repo = src.resolve("backups/repo");
+    IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> snapshot(src, repo, 0));
+    assertTrue(refused.getMessage().contains("inside the source"), refused.getMessage());
+    assertFalse(Files.exists(src.resolve("backups")), "nothing made in the source");
+  }
+
+  @Test
   void namesKeepIncreasingWhenTheClockIsBehind() {
     assertEquals("2026-11-24T203000Z", SnapshotRepository.nameAfter("2026-11-24T203000Z", null));
     assertEquals("2026-11-24T203000Z-2", SnapshotRepository.nameAfter("2026-11-24T203000Z", "2026-11-24T203000Z"));
