@@ -33,7 +33,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 /**
  * Writes a tree as a POSIX (pax) tar stream: names in sorted order, each hard-link group's first
  * name as a file and its others as hard-link entries, symlinks with their exact targets,
- * modification times in pax headers (to 100 ns, as Commons Compress writes them), modes, numeric owners, long names through pax headers.
+ * modification times in pax headers to the nanosecond, modes, numeric owners, long names through pax headers.
  * A junction or other reparse point becomes a symlink entry carrying its buffer in the pax
  * header {@value #REPARSE_HEADER}. Memory does not grow with the archive: the walk holds one
  * directory listing per level and the groups still open, and reads at most a bounded number of
@@ -266,22 +266,19 @@ public final class TarWriter {
       FileStatus status = item.status();
       switch (status.kind()) {
         case DIRECTORY -> {
-          put(tar, start(tar, item.name(), TarConstants.LF_DIR, status, null));
+          put(tar, start(tar, item.name(), TarConstants.LF_DIR, status, null, 0, null));
           directories++;
         }
         case REGULAR_FILE -> file(item, tar);
         case SYMLINK, REPARSE_POINT -> {
-          TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_SYMLINK, status, item.linkName());
-          if (item.reparse() != null) {
-            e.addPaxHeader(REPARSE_HEADER, Base64.getEncoder().encodeToString(item.reparse().raw()));
-          }
-          put(tar, e);
+          put(tar, start(tar, item.name(), TarConstants.LF_SYMLINK, status, item.linkName(), 0,
+              item.reparse() == null ? null : item.reparse().raw()));
           symlinks++;
         }
         case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> {
           byte type = status.kind() == EntryKind.FIFO ? TarConstants.LF_FIFO
               : status.kind() == EntryKind.CHARACTER_DEVICE ? TarConstants.LF_CHR : TarConstants.LF_BLK;
-          TarArchiveEntry e = start(tar, item.name(), type, status, null);
+          TarArchiveEntry e = start(tar, item.name(), type, status, null, 0, null);
           long rdev = status.rdev();
           e.setDevMajor((int) (((rdev >>> 32) & 0xfffff000L) | ((rdev >>> 8) & 0xfffL)));
           e.setDevMinor((int) (((rdev >>> 12) & 0xffffff00L) | (rdev & 0xffL)));
@@ -294,19 +291,19 @@ public final class TarWriter {
     void file(Item item, TarArchiveOutputStream tar) throws IOException {
       FileStatus status = item.status();
       if (item.hardLink()) {
-        put(tar, start(tar, item.name(), TarConstants.LF_LINK, status, item.linkName()));
+        put(tar, start(tar, item.name(), TarConstants.LF_LINK, status, item.linkName(), 0, null));
         links++;
         return;
       }
       if (item.content() != null) {
-        TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null);
+        TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null, item.content().length, null);
         e.setSize(item.content().length);
         tar.putArchiveEntry(e);
         tar.write(item.content());
         tar.closeArchiveEntry();
       } else {
         try (InputStream in = walking.access.newInputStream(item.path())) {
-          TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null);
+          TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null, status.size(), null);
           e.setSize(status.size());
           tar.putArchiveEntry(e);
           long copied = in.transferTo(new BoundedOutput(tar, status.size()));
@@ -330,44 +327,74 @@ public final class TarWriter {
     }
 
     /**
-     * The header of an entry, its link name set. A name or link whose bytes are not valid UTF-8
-     * (text with escapes, see RawNames) goes first into a pax header written here with the raw
-     * bytes and {@code hdrcharset=BINARY}, as GNU tar writes them; the entry itself then gets an
-     * ASCII stand-in name and a whole-second time (its exact time is in that header too), so
-     * that Commons Compress adds no pax header of its own that would override it.
+     * The header of an entry, its link name set. Commons Compress writes a pax time to 100 ns
+     * (seven decimals) and a name that is not valid UTF-8 not at all, so an entry with either
+     * (most files on ext4, xfs or btrfs have nanoseconds) gets a pax header written here: the
+     * time to the nanosecond, the name and link as raw bytes (with {@code hdrcharset=BINARY}
+     * when they are not UTF-8, as GNU tar writes them), its reparse buffer. The entry itself then
+     * gets an ASCII stand-in name and a whole-second time, so that Commons Compress adds no pax
+     * header of its own that would override this one. Values too large for the ustar fields
+     * (sizes from 8 GiB, large ids, times before 1970) are left to Commons Compress, whose
+     * header then carries them and the time to 100 ns.
      */
     static TarArchiveEntry start(TarArchiveOutputStream tar, String name, byte type, FileStatus s,
-        String linkName) throws IOException {
+        String linkName, long size, byte[] reparse) throws IOException {
+      long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
+      int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
       boolean raw = RawNames.hasEscapes(name) || (linkName != null && RawNames.hasEscapes(linkName));
-      if (!raw) {
+      boolean fine = nanos % 100 != 0;
+      if ((!raw && !fine) || (!raw && exceedsUstar(seconds, size, s))) {
         TarArchiveEntry e = header(name, type, s);
         if (linkName != null) {
           e.setLinkName(linkName);
         }
+        if (reparse != null) {
+          e.addPaxHeader(REPARSE_HEADER, Base64.getEncoder().encodeToString(reparse));
+        }
         return e;
       }
-      java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream();
-      paxRecord(records, "hdrcharset", "BINARY".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      paxRecord(records, "path", RawNames.bytes(name));
-      if (linkName != null) {
+      java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream(256);
+      if (raw) {
+        paxRecord(records, "hdrcharset", "BINARY".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+      String nameInHeader = standIn(name);
+      if (raw || !nameInHeader.equals(name)) {
+        paxRecord(records, "path", RawNames.bytes(name));
+      }
+      String linkInHeader = linkName == null ? null : standIn(linkName);
+      if (linkName != null && (raw || !linkInHeader.equals(linkName))) {
         paxRecord(records, "linkpath", RawNames.bytes(linkName));
       }
-      long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
-      int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
-      paxRecord(records, "mtime", String.format("%d.%09d", seconds, nanos)
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      paxRecord(records, "mtime", decimalSeconds(seconds, nanos));
+      if (reparse != null) {
+        paxRecord(records, REPARSE_HEADER, Base64.getEncoder().encode(reparse));
+      }
       TarArchiveEntry pax = new TarArchiveEntry("././@PaxHeader", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
       pax.setSize(records.size());
       pax.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(Math.max(0, seconds))));
       tar.putArchiveEntry(pax);
       records.writeTo(tar);
       tar.closeArchiveEntry();
-      TarArchiveEntry e = header(standIn(name), type, s);
+      TarArchiveEntry e = header(nameInHeader, type, s);
       e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds)));
       if (linkName != null) {
-        e.setLinkName(standIn(linkName));
+        e.setLinkName(linkInHeader);
       }
       return e;
+    }
+
+    /** Whether a value does not fit its ustar field, so that Commons Compress must write it. */
+    private static boolean exceedsUstar(long seconds, long size, FileStatus s) {
+      return seconds < 0 || seconds > TarConstants.MAXSIZE || size > TarConstants.MAXSIZE
+          || s.uid() > TarConstants.MAXID || s.gid() > TarConstants.MAXID
+          || Long.compareUnsigned(s.rdev(), TarConstants.MAXID) > 0;
+    }
+
+    /** {@code seconds.nnnnnnnnn}, as GNU tar writes pax times. */
+    private static byte[] decimalSeconds(long seconds, int nanos) {
+      String fraction = Integer.toString(nanos);
+      return (seconds + "." + "000000000".substring(fraction.length()) + fraction)
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** One pax record, {@code "<length> <key>=<value>\n"}, the length counting itself. */
@@ -383,14 +410,24 @@ public final class TarWriter {
       out.write('\n');
     }
 
-    /** A short ASCII name for the ustar header of an entry whose real name is in a pax header. */
-    private static String standIn(String name) {
+    /**
+     * A short ASCII name for the ustar header of an entry whose real name is in a pax header. A
+     * name cut short must not end in '/', which marks a directory (and a size of zero).
+     */
+    static String standIn(String name) {
+      boolean directory = name.endsWith("/");
       StringBuilder b = new StringBuilder();
       for (int i = 0; i < name.length() && b.length() < 90; i++) {
         char c = name.charAt(i);
         b.append(c >= 0x20 && c < 0x7f ? c : '_');
       }
-      if (name.endsWith("/") && b.charAt(b.length() - 1) != '/') {
+      while (b.length() > 0 && b.charAt(b.length() - 1) == '/') {
+        b.setLength(b.length() - 1);
+      }
+      if (b.length() == 0) {
+        b.append('_');
+      }
+      if (directory) {
         b.append('/');
       }
       return b.toString();
@@ -405,7 +442,6 @@ public final class TarWriter {
       }
       long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
       int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
-      // Commons Compress writes the pax mtime to 100 ns (7 decimals): finer digits are lost
       e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds, nanos)));
       return e;
     }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "archive", mixinStandardHelpOptions = true,
     description = {"Writes SRC as a POSIX (pax) tar archive with its links intact: each "
         + "hard-link group's first name as a file and the others as hard links, symlinks with "
-        + "their exact targets, times to 100 ns, modes and owners; junctions as symlinks "
+        + "their exact targets, times to the nanosecond, modes and owners; junctions as symlinks "
         + "carrying their reparse buffer (pax header LINKSAFE.reparse). FILE '-' is standard "
         + "output. GNU tar and bsdtar read it."},
     footer = ExitCodes.HELP_FOOTER)
