@@ -38,6 +38,16 @@ public final class MirrorIndex implements AutoCloseable {
    */
   static final long RACY_WINDOW_NANOS = 2_000_000_000L;
 
+  /**
+   * MVStore's page cache for an index that a run reads: a run looks each path up once, in
+   * nearly key order, so each leaf page is wanted for a moment and only the inner pages stay
+   * hot. A larger cache only keeps pages alive for the collector to copy (measured on the 100k
+   * tree, idle run: 1 MB 1.85-1.90 s, 16 MB 1.98-2.01 s; collector pauses 180 against 270 ms).
+   */
+  static final int READ_CACHE_MB = 1;
+  /** The page cache while an index is built: a new index's pages are rewritten as it grows. */
+  static final int BUILD_CACHE_MB = 16;
+
   private final MVStore store;
   private final MVMap<String, byte[]> entries;
   private final MVMap<String, String> ids;
@@ -104,7 +114,7 @@ public final class MirrorIndex implements AutoCloseable {
     if (Files.isRegularFile(file)) {
       MVStore store = null;
       try {
-        MVStore.Builder builder = new MVStore.Builder().fileName(file.toString()).cacheSize(16);
+        MVStore.Builder builder = new MVStore.Builder().fileName(file.toString()).cacheSize(READ_CACHE_MB);
         store = (readOnly ? builder.readOnly() : builder.autoCommitDisabled()).open();
         MVMap<String, String> meta = store.openMap("meta");
         if (!VERSION.equals(meta.get("version"))) {
@@ -125,7 +135,7 @@ public final class MirrorIndex implements AutoCloseable {
     Files.createDirectories(file.getParent());
     Path temp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     Files.deleteIfExists(temp);
-    MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(16).open();
+    MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(BUILD_CACHE_MB).open();
     MVMap<String, String> meta = store.openMap("meta");
     meta.put("version", VERSION);
     meta.put("pair", pairKey(source, target));
@@ -300,7 +310,7 @@ public final class MirrorIndex implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    MVStore copy = new MVStore.Builder().fileName(fresh.toString()).cacheSize(16).open();
+    MVStore copy = new MVStore.Builder().fileName(fresh.toString()).cacheSize(BUILD_CACHE_MB).open();
     try {
       MVMap<String, String> meta = store.openMap("meta");
       copy.<String, String>openMap("meta").putAll(meta);
