@@ -133,6 +133,7 @@ public final class MirrorIndex implements AutoCloseable {
       return none(reason);
     }
     Files.createDirectories(file.getParent());
+    removeLeftovers(file);
     Path temp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     Files.deleteIfExists(temp);
     MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(BUILD_CACHE_MB).open();
@@ -140,6 +141,25 @@ public final class MirrorIndex implements AutoCloseable {
     meta.put("version", VERSION);
     meta.put("pair", pairKey(source, target));
     return new MirrorIndex(store, false, reason, temp, file, recordedNanos);
+  }
+
+  /**
+   * Removes the indexes that runs on this pair were writing under a temporary name
+   * ({@code <index>.<pid>.tmp}) when they were killed: only those whose process is gone.
+   */
+  static void removeLeftovers(Path file) {
+    String prefix = file.getFileName() + ".";
+    try (java.nio.file.DirectoryStream<Path> siblings = Files.newDirectoryStream(file.getParent(), prefix + "*.tmp")) {
+      for (Path sibling : siblings) {
+        String name = sibling.getFileName().toString();
+        String pid = name.substring(prefix.length(), name.length() - ".tmp".length());
+        if (pid.matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+          Files.deleteIfExists(sibling);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // a leftover costs space, never correctness: the next run tries again
+    }
   }
 
   private static void closeQuietly(MVStore store) {

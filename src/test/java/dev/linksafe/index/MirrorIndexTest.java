@@ -68,4 +68,25 @@ class MirrorIndexTest {
       assertEquals(0, left.filter(p -> p.toString().endsWith(".tmp")).count());
     }
   }
+
+  /** A run killed while it wrote a new index leaves it under a temporary name: the next run removes it. */
+  @Test
+  void aNewIndexLeftByAKilledRunIsRemovedByTheNext() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    Path file = MirrorIndex.location(base.resolve("index"), src, dst);
+    Files.createDirectories(file.getParent());
+    Path dead = file.resolveSibling(file.getFileName() + ".2147483646.tmp"); // no such process
+    Path other = file.resolveSibling("another.index.2147483646.tmp");
+    for (Path p : new Path[] {dead, other}) {
+      Files.writeString(p, "partial");
+    }
+    try (MirrorIndex index = MirrorIndex.open(file, src, dst, 1_000L, false)) {
+      index.put("a", record(1));
+      index.commit();
+    }
+    assertTrue(Files.notExists(dead), "a dead run's index removed");
+    assertTrue(Files.exists(other), "another pair's files left alone");
+    assertTrue(Files.isRegularFile(file));
+  }
 }
