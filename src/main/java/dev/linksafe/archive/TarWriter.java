@@ -62,9 +62,10 @@ public final class TarWriter {
     Thread walker = new Thread(walking, "linksafe-archive-walker");
     walker.setDaemon(true);
     walker.start();
-    Writing w = new Writing(walking);
+    ArchiveOutput sink = new ArchiveOutput(out);
+    Writing w = new Writing(walking, sink);
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
-        compression.wrap(new BufferedOutputStream(out, 256 * 1024)), "UTF-8")) {
+        compression.wrap(new BufferedOutputStream(sink, 256 * 1024)), "UTF-8")) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -228,8 +229,11 @@ public final class TarWriter {
     long directories;
     long bytes;
 
-    Writing(Walking walking) {
+    final ArchiveOutput sink;
+
+    Writing(Walking walking, ArchiveOutput sink) {
       this.walking = walking;
+      this.sink = sink;
     }
 
     void all(TarArchiveOutputStream tar) throws IOException {
@@ -250,10 +254,11 @@ public final class TarWriter {
         try {
           entry(item, tar);
         } catch (IOException e) {
-          if (e.getMessage() != null && e.getMessage().startsWith("Broken pipe")) {
-            throw e;
+          if (sink.failure != null) {
+            // the archive itself cannot be written (full, broken pipe): nothing after can be
+            throw new IOException("cannot write the archive: " + Problem.reason(sink.failure), sink.failure);
           }
-          walking.problems.add(new Problem(item.name(), "cannot archive: " + e.getMessage()));
+          walking.problems.add(new Problem(item.name(), "cannot archive: " + Problem.reason(e)));
         } finally {
           if (item.content() != null) {
             walking.budget.release(item.content().length + 512);
@@ -306,10 +311,25 @@ public final class TarWriter {
           TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null, status.size(), null);
           e.setSize(status.size());
           tar.putArchiveEntry(e);
-          long copied = in.transferTo(new BoundedOutput(tar, status.size()));
-          if (copied < status.size()) {
+          BoundedOutput data = new BoundedOutput(tar, status.size());
+          try {
+            in.transferTo(data);
+          } catch (IOException readOrWrite) {
+            if (sink.failure != null) {
+              throw readOrWrite;
+            }
+            // a read error: the header announced the size, so the entry must still hold it
+            // (or every later header would be read as data), as GNU tar pads it
+            padWithZeros(tar, data.left);
+            tar.closeArchiveEntry();
+            walking.problems.add(new Problem(item.name(), "read error after "
+                + (status.size() - data.left) + " bytes, padded with zeros: " + Problem.reason(readOrWrite)));
+            entries++;
+            return;
+          }
+          if (data.left > 0) {
             // the file shrank while archiving: the entry must still hold the size it announced
-            tar.write(new byte[(int) Math.min(status.size() - copied, Integer.MAX_VALUE)]);
+            padWithZeros(tar, data.left);
             walking.problems.add(new Problem(item.name(), "shrank while archiving: padded with zeros"));
           }
           tar.closeArchiveEntry();
@@ -443,6 +463,69 @@ public final class TarWriter {
       long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
       int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
       e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds, nanos)));
+      return e;
+    }
+  }
+
+  private static void padWithZeros(OutputStream out, long count) throws IOException {
+    byte[] zeros = new byte[(int) Math.min(count, 64 * 1024)];
+    for (long left = count; left > 0; left -= zeros.length) {
+      out.write(zeros, 0, (int) Math.min(left, zeros.length));
+    }
+  }
+
+  /**
+   * The stream the archive goes to, keeping the first error it gave: an archive that cannot be
+   * written ends the run with that error, where a file that cannot be read is only reported.
+   */
+  private static final class ArchiveOutput extends OutputStream {
+    private final OutputStream out;
+    volatile IOException failure;
+
+    ArchiveOutput(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      try {
+        out.write(b);
+      } catch (IOException e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        out.close();
+      } catch (IOException e) {
+        throw failed(e);
+      }
+    }
+
+    private IOException failed(IOException e) {
+      if (failure == null) {
+        failure = e;
+      }
       return e;
     }
   }

@@ -188,4 +188,30 @@ class DiskFullTest {
     assertTrue(verified.identical(), verified.toString());
     Trees.assertSamePartition(src, dst);
   }
+
+  /**
+   * An archive that cannot be written says why (not a later symptom of the broken stream), and
+   * the archive it would have replaced stays whole.
+   */
+  @Test
+  void archiveStopsWhenFullSaysSoAndKeepsThePreviousArchive() throws Exception {
+    Path src = makeSource(base.resolve("src"), 40, 7);
+    Path volume = volume("vol", 4);
+    Path archive = volume.resolve("tree.tar");
+    Files.writeString(archive, "the previous archive");
+    Cli.Result full = run("archive", src.toString(), archive.toString());
+    assertEquals(3, full.code(), full.out() + full.err());
+    assertTrue(full.err().contains("cannot write the archive") && full.err().contains("No space left"), full.err());
+    assertEquals("the previous archive", Files.readString(archive));
+    try (Stream<Path> left = Files.list(volume)) {
+      assertEquals(List.of(archive), left.toList(), "no temporary archive left");
+    }
+
+    grow(volume, 64);
+    Cli.Result again = run("archive", src.toString(), archive.toString());
+    assertEquals(0, again.code(), again.out() + again.err());
+    Path out = base.resolve("out");
+    assertEquals(0, run("extract", archive.toString(), out.toString()).code());
+    Trees.assertSamePartition(src, out);
+  }
 }
