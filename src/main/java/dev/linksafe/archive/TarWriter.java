@@ -1,6 +1,7 @@
 package dev.linksafe.archive;
 
 import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
 import dev.linksafe.model.FileStatus;
 import dev.linksafe.model.Problem;
 import dev.linksafe.model.ReparsePoint;
@@ -45,9 +46,19 @@ public final class TarWriter {
   public static final String REPARSE_HEADER = "LINKSAFE.reparse";
 
   private final ExcludeFilter excludes;
+  private final FileId archive;
 
   public TarWriter(ExcludeFilter excludes) {
+    this(excludes, null);
+  }
+
+  /**
+   * @param archive the file the archive is written to, left out when it lies inside the tree
+   *     (as GNU tar leaves it out), or null
+   */
+  public TarWriter(ExcludeFilter excludes, FileId archive) {
     this.excludes = excludes;
+    this.archive = archive;
   }
 
   /** Files up to this size are read whole by the walking thread. */
@@ -162,6 +173,9 @@ public final class TarWriter {
         boolean isDirectory = status.kind() == EntryKind.DIRECTORY;
         if (!excludes.isEmpty() && excludes.excludes(name, isDirectory)) {
           continue;
+        }
+        if (archive != null && status.kind() == EntryKind.REGULAR_FILE && status.id().equals(archive)) {
+          continue; // the archive being written, a name of the tree
         }
         try {
           entry(child, name, status);

@@ -45,16 +45,18 @@ final class ArchiveCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Arguments.existingDirectory(source, "SRC");
     Compression c = compression != null ? compression : file.equals("-") ? Compression.NONE : Compression.forName(file);
-    TarWriter writer = new TarWriter(common.walkOptions(Main.configuration(), "archive").excludes());
+    var excludes = common.walkOptions(Main.configuration(), "archive").excludes();
     ArchiveReport report;
     if (file.equals("-")) {
-      report = writer.write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
+      report = new TarWriter(excludes).write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
     } else {
       // written beside its final name and renamed: an interrupted run leaves no half archive
       Path target = Path.of(file).toAbsolutePath();
       Path temp = target.resolveSibling(".~linksafe." + target.getFileName() + ".tmp");
       try (OutputStream out = Files.newOutputStream(temp)) {
-        report = writer.write(source, out, c);
+        // an archive written inside the tree leaves itself out
+        var self = dev.linksafe.platform.Platforms.forPath(temp).stat(temp).id();
+        report = new TarWriter(excludes, self).write(source, out, c);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } finally {
         Files.deleteIfExists(temp);

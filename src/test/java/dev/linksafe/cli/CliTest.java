@@ -190,4 +190,23 @@ class CliTest {
     assertEquals(0, restore.code(), restore.err());
     assertEquals(0, run("verify", "--content", tree.toString(), restored.toString()).code());
   }
+
+  /** As GNU tar does, an archive written inside the tree it archives leaves itself out. */
+  @Test
+  void anArchiveWrittenInsideItsSourceLeavesItselfOut() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path archive = tree.resolve("backup.tar");
+    Cli.Result r = Cli.run("archive", tree.toString(), archive.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    Path out = base.resolve("out");
+    Cli.Result x = Cli.run("extract", archive.toString(), out.toString());
+    assertEquals(0, x.code(), x.out() + x.err());
+    assertTrue(Files.notExists(out.resolve("backup.tar")));
+    try (var names = Files.list(out)) {
+      assertTrue(names.noneMatch(p -> p.getFileName().toString().startsWith(".~linksafe.")), "its temporary name neither");
+    }
+    Files.delete(archive);
+    Cli.Result v = Cli.run("verify", tree.toString(), out.toString());
+    assertEquals(0, v.code(), v.out() + v.err());
+  }
 }
