@@ -381,7 +381,9 @@ public final class TarExtractor {
         }
         replace(path, temp -> access.createHardLink(temp, existingName));
         links++;
-      } else if (e.isFile()) {
+      } else if (e.isFile() && !e.isFIFO() && !e.isCharacterDevice() && !e.isBlockDevice()) {
+        // (Commons Compress's isFile() holds for any entry whose name does not end in '/',
+        // FIFOs and devices included)
         if (e.getSize() <= SMALL_FILE_BYTES) {
           byte[] content = tar.readNBytes((int) e.getSize());
           if (content.length < e.getSize()) {

@@ -36,6 +36,11 @@ class ArchiveInteropTest {
         java.nio.file.attribute.FileTime.from(java.time.Instant.ofEpochSecond(1_700_000_000L, 123_456_789)));
     Files.setLastModifiedTime(tree.resolve("docs"),
         java.nio.file.attribute.FileTime.from(java.time.Instant.ofEpochSecond(1_700_000_001L, 1)));
+    // special files: Commons Compress calls a FIFO or device entry a file too
+    Privileged.run("mkfifo", tree.resolve("pipe").toString());
+    if (dev.linksafe.platform.Platforms.isPrivileged()) {
+      Privileged.run("mknod", tree.resolve("null-device").toString(), "c", "1", "3");
+    }
     // a name whose ustar stand-in (its first 90 characters) ends at a slash
     Path cut = Files.createDirectories(tree.resolve("d".repeat(89)));
     Files.writeString(cut.resolve("cut-at-a-slash.txt"), "not a directory");
