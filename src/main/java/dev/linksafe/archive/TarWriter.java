@@ -193,23 +193,42 @@ public final class TarWriter {
         }
         case REGULAR_FILE -> file(path, name, status);
         case SYMLINK, REPARSE_POINT -> {
+          if (laterNameOfGroup(path, name, status)) {
+            return;
+          }
           Optional<ReparsePoint> reparse = access.supportsReparsePoints() ? access.readReparsePoint(path) : Optional.empty();
           String target = status.kind() == EntryKind.SYMLINK ? access.readSymlink(path)
               : reparse.map(r -> r.printName() != null ? r.printName() : "").orElse("");
           queue.put(new Item(name, path, status, target, reparse.orElse(null), null, false));
         }
-        case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> queue.put(new Item(name, path, status, null, null, null, false));
+        case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> {
+          if (!laterNameOfGroup(path, name, status)) {
+            queue.put(new Item(name, path, status, null, null, null, false));
+          }
+        }
         default -> problems.add(new Problem(name, "a " + status.kind().name().toLowerCase() + " cannot be archived; skipped"));
       }
     }
 
+    /**
+     * Whether this is a later name of a hard-link group (a file, or a symlink, FIFO or device
+     * that Linux linked), queued as a hard-link entry to the group's first name.
+     */
+    boolean laterNameOfGroup(Path path, String name, FileStatus status) throws InterruptedException {
+      if (!status.isHardLinked()) {
+        return false;
+      }
+      HardLinkTracker.Sighting<String> s = groups.sight(status.id(), status.linkCount(), () -> name);
+      if (s.first()) {
+        return false;
+      }
+      queue.put(new Item(name, path, status, s.state(), null, null, true));
+      return true;
+    }
+
     void file(Path path, String name, FileStatus status) throws IOException, InterruptedException {
-      if (status.isHardLinked()) {
-        HardLinkTracker.Sighting<String> s = groups.sight(status.id(), status.linkCount(), () -> name);
-        if (!s.first()) {
-          queue.put(new Item(name, path, status, s.state(), null, null, true));
-          return;
-        }
+      if (laterNameOfGroup(path, name, status)) {
+        return;
       }
       if (status.size() > SMALL_FILE_BYTES) {
         queue.put(new Item(name, path, status, null, null, null, false)); // streamed by the writer
@@ -283,6 +302,11 @@ public final class TarWriter {
 
     void entry(Item item, TarArchiveOutputStream tar) throws IOException {
       FileStatus status = item.status();
+      if (item.hardLink()) {
+        put(tar, start(tar, item.name(), TarConstants.LF_LINK, status, item.linkName(), 0, null));
+        links++;
+        return;
+      }
       switch (status.kind()) {
         case DIRECTORY -> {
           put(tar, start(tar, item.name(), TarConstants.LF_DIR, status, null, 0, null));
@@ -309,11 +333,6 @@ public final class TarWriter {
 
     void file(Item item, TarArchiveOutputStream tar) throws IOException {
       FileStatus status = item.status();
-      if (item.hardLink()) {
-        put(tar, start(tar, item.name(), TarConstants.LF_LINK, status, item.linkName(), 0, null));
-        links++;
-        return;
-      }
       if (item.content() != null) {
         TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null, item.content().length, null);
         e.setSize(item.content().length);

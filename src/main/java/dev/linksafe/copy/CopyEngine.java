@@ -525,9 +525,12 @@ public final class CopyEngine {
         // the index proves the source unchanged; one look at DST proves the copy still there
         Optional<IndexRecord> same = parent.fresh ? Optional.empty()
             : mirror.unchanged(entry, key).filter(r -> stillAtDestination(parent, entry, target, r));
-        if (entry.status().isHardLinked()) {
+        if (entry.status().isHardLinked() && entry.reparsePoint() == null
+            && !(entry.kind() == EntryKind.SYMLINK && reparse.restoresKeptBuffers())) {
           size = hardLinked(entry, target, parent, key, same.orElse(null));
-          copyShortName(entry, target);
+          if (entry.kind() == EntryKind.REGULAR_FILE) {
+            copyShortName(entry, target);
+          }
           tick(size);
           return;
         }
@@ -707,7 +710,9 @@ public final class CopyEngine {
       if (sighting.first()) {
         try {
           existing = parent.fresh ? null : statOrNull(parent, target);
-          Action action = confirmed(Planner.plan(entry, target, existing, null, granularity));
+          String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
+              && entry.kind() == EntryKind.SYMLINK ? dst.readSymlink(target) : null;
+          Action action = confirmed(Planner.plan(entry, target, existing, existingTarget, granularity));
           long size = perform(action);
           if (action.kind() == Action.Kind.CONFLICT) {
             // nothing to link to: the group's other names are copied on their own
@@ -731,7 +736,10 @@ public final class CopyEngine {
         copy = first.join();
       } catch (CompletionException e) {
         // the first name could not be copied; this name stands alone
-        return perform(Planner.plan(entry, target, parent.fresh ? null : statOrNull(parent, target), null, granularity));
+        FileStatus alone = parent.fresh ? null : statOrNull(parent, target);
+        String aloneTarget = alone != null && alone.kind() == EntryKind.SYMLINK
+            && entry.kind() == EntryKind.SYMLINK ? dst.readSymlink(target) : null;
+        return perform(Planner.plan(entry, target, alone, aloneTarget, granularity));
       }
       if (same != null && copy.id() != null && copy.id().equals(same.destinationId())) {
         unchanged.increment();

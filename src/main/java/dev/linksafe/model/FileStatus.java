@@ -38,8 +38,12 @@ public record FileStatus(
     }
   }
 
-  /** Whether this is a regular file with more than one name. */
+  /**
+   * Whether this has more than one name: a regular file, or a symlink, FIFO or device node
+   * (Linux links those themselves; {@code cp -al} and snapshot tools do it to symlinks).
+   */
   public boolean isHardLinked() {
-    return kind == EntryKind.REGULAR_FILE && linkCount > 1;
+    return linkCount > 1 && (kind == EntryKind.REGULAR_FILE || kind == EntryKind.SYMLINK
+        || kind == EntryKind.FIFO || kind == EntryKind.CHARACTER_DEVICE || kind == EntryKind.BLOCK_DEVICE);
   }
 }

@@ -57,13 +57,15 @@ public final class Planner {
         }
         boolean same = existing.kind() == EntryKind.SYMLINK && entry.symlink() != null
             && entry.symlink().target().equals(existingSymlinkTarget)
-            && sameTime(existing.modifiedNanos(), entry.status().modifiedNanos(), granularity);
+            && sameTime(existing.modifiedNanos(), entry.status().modifiedNanos(), granularity)
+            && !(entry.status().linkCount() == 1 && existing.linkCount() > 1 && kind == EntryKind.SYMLINK);
         return new Action(same ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_SYMLINK, entry, target, null);
       default:
         if (existing == null) {
           return new Action(Action.Kind.CREATE_SPECIAL, entry, target, null);
         }
-        boolean sameSpecial = existing.kind() == kind && existing.rdev() == entry.status().rdev();
+        boolean sameSpecial = existing.kind() == kind && existing.rdev() == entry.status().rdev()
+            && !(entry.status().linkCount() == 1 && existing.linkCount() > 1);
         return new Action(sameSpecial ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_SPECIAL, entry, target, null);
     }
   }

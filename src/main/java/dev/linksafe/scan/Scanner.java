@@ -126,6 +126,9 @@ public final class Scanner {
           case LOOP -> loops.increment();
         }
         listener.link(entry);
+        if (entry.status().isHardLinked() && entry.reparsePoint() == null) {
+          group(entry);
+        }
       } else if (kind == EntryKind.REGULAR_FILE) {
         files.increment();
         if (entry.status().isHardLinked()) {
@@ -135,12 +138,16 @@ public final class Scanner {
         }
       } else if (kind.isSpecial()) {
         special.increment();
+        if (entry.status().isHardLinked()) {
+          group(entry);
+        }
       }
       tick(kind == EntryKind.REGULAR_FILE ? entry.status().size() : 0);
     }
 
     private void group(Entry entry) {
-      long size = entry.status().size();
+      // the bytes counted are files' bytes: a linked symlink or FIFO saves an inode, no data
+      long size = entry.kind() == EntryKind.REGULAR_FILE ? entry.status().size() : 0;
       HardLinkTracker.Sighting<GroupNames> s = tracker.sight(entry.id(), entry.status().linkCount(),
           () -> keepGroupNames ? new GroupNames(size, new ArrayList<>()) : null,
           names -> {

@@ -182,6 +182,7 @@ public final class TreeComparator {
       }
       if (sa.kind().isLink() && sb.kind().isLink()) {
         link(relative, sa, sb);
+        topology(relative, sa, sb);
         return;
       }
       if (sa.kind() != sb.kind()) {
@@ -196,6 +197,7 @@ public final class TreeComparator {
             differences.add(new Difference(relative, "device", sa.rdev() + " vs " + sb.rdev()));
           }
           compareTimesAndMode(relative, sa, sb);
+          topology(relative, sa, sb);
         }
       }
     }
@@ -239,6 +241,11 @@ public final class TreeComparator {
         differences.add(new Difference(relative, "content", "bytes differ"));
       }
       compareTimesAndMode(relative, sa, sb);
+      topology(relative, sa, sb);
+    }
+
+    /** Whether the name is linked to the same earlier name on both sides (or to none). */
+    private void topology(String relative, FileStatus sa, FileStatus sb) {
       String leaderA = a.groupLeader(relative, sa);
       String leaderB = b.groupLeader(relative, sb);
       if (!leaderA.equals(leaderB)) {

@@ -34,14 +34,15 @@ public final class Trees {
   }
 
   /**
-   * The hard-link partition of a tree computed from {@code unix:ino}: for each regular file name,
-   * the sorted list of names that share its inode inside the tree.
+   * The hard-link partition of a tree computed from {@code unix:ino}: for each name that is not a
+   * directory (files, and symlinks, FIFOs and devices, which Linux links too), the sorted list of
+   * names that share its inode inside the tree.
    */
   public static Map<String, List<String>> partition(Path root) throws IOException {
     Map<Object, List<String>> byInode = new HashMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
-        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           Object ino = Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
           byInode.computeIfAbsent(ino, k -> new ArrayList<>()).add(root.relativize(p).toString());
         }
