@@ -843,6 +843,9 @@ public final class CopyEngine {
             String linkTarget = entry.symlink() != null ? entry.symlink().target() : src.readSymlink(source(entry));
             writeThroughTemp(target, temp -> {
               dst.createSymlink(temp, linkTarget);
+              if (options.xattrs()) {
+                copyXattrs(source(entry), temp); // root can set trusted.* and security.* on a symlink
+              }
               dst.setMetadata(temp, entry.status(), options.owners());
               return 0;
             });

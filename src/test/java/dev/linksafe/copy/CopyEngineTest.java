@@ -106,6 +106,19 @@ class CopyEngineTest {
     }
   }
 
+  /** Root can give a symlink trusted.* and security.* attributes (user.* it cannot have). */
+  @Test
+  void aSymlinksExtendedAttributesAreKept() throws Exception {
+    dev.linksafe.testing.Privileged.requireRoot();
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path link = Files.createSymbolicLink(src.resolve("link"), Path.of("elsewhere"));
+    dev.linksafe.testing.Privileged.run("setfattr", "-h", "-n", "trusted.linksafe-test", "-v", "kept", link.toString());
+    Path copy = base.resolve("dst");
+    assertEquals(0, copy(src, copy).errors());
+    String attrs = dev.linksafe.testing.Privileged.run("getfattr", "-h", "-d", "-m", "-", copy.resolve("link").toString());
+    assertTrue(attrs.contains("trusted.linksafe-test=\"kept\""), attrs);
+  }
+
   private static boolean tryWrite(UserDefinedFileAttributeView x) {
     try {
       x.write("linksafe.test", ByteBuffer.wrap("value".getBytes()));
