@@ -769,6 +769,9 @@ public final class CopyEngine {
           return there.size() == s.size()
               && (record.destinationId() == null ? there.linkCount() == 1 : there.id().equals(record.destinationId()));
         }
+        if (record.destinationId() != null && !there.id().equals(record.destinationId())) {
+          return false; // a linked symlink or special file: still the one its group shares
+        }
         return s.kind() != EntryKind.SYMLINK || there.size() == s.size();
       } catch (IOException e) {
         return false;

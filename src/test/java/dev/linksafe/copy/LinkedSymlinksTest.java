@@ -78,6 +78,13 @@ class LinkedSymlinksTest {
     assertEquals(before, inode(mirrored.resolve("d/link")), "left as it was");
     Trees.assertSamePartition(src, mirrored);
 
+    // a group split at DST behind the index's back (same target and time) is linked again
+    Files.delete(mirrored.resolve("d/link-again"));
+    Files.createSymbolicLink(mirrored.resolve("d/link-again"), Path.of("file"));
+    Privileged.run("touch", "-h", "-r", src.resolve("d/link-again").toString(), mirrored.resolve("d/link-again").toString());
+    new CopyEngine(mirror).copy(src, mirrored);
+    assertEquals(inode(mirrored.resolve("d/link")), inode(mirrored.resolve("d/link-again")));
+
     // a group split at the source is split at DST by the next run
     Files.delete(src.resolve("d/link-again"));
     Files.createSymbolicLink(src.resolve("d/link-again"), Path.of("file"));
