@@ -170,6 +170,15 @@ public final class TarExtractor {
   }
 
   /**
+   * The size of an entry's file. A sparse entry (GNU tar's and bsdtar's, in any of the GNU
+   * sparse formats) holds only its data blocks; Commons Compress reads it back with its holes
+   * as zeros, up to its real size.
+   */
+  static long dataSize(TarArchiveEntry e) {
+    return e.isSparse() ? e.getRealSize() : e.getSize();
+  }
+
+  /**
    * Whether decoding may have lost bytes of a name: Commons Compress shows them as U+FFFD in a
    * pax value and as '?' in a ustar field.
    */
@@ -384,9 +393,10 @@ public final class TarExtractor {
       } else if (e.isFile() && !e.isFIFO() && !e.isCharacterDevice() && !e.isBlockDevice()) {
         // (Commons Compress's isFile() holds for any entry whose name does not end in '/',
         // FIFOs and devices included)
-        if (e.getSize() <= SMALL_FILE_BYTES) {
-          byte[] content = tar.readNBytes((int) e.getSize());
-          if (content.length < e.getSize()) {
+        long size = dataSize(e);
+        if (size <= SMALL_FILE_BYTES) {
+          byte[] content = tar.readNBytes((int) size);
+          if (content.length < size) {
             throw new java.io.EOFException("archive is truncated inside " + name);
           }
           writeLater(path, e, name, content);
@@ -521,7 +531,7 @@ public final class TarExtractor {
 
       long rdev = ((long) e.getDevMajor() & 0xfffL) << 8 | ((long) e.getDevMajor() & ~0xfffL) << 32
           | ((long) e.getDevMinor() & 0xffL) | ((long) e.getDevMinor() & ~0xffL) << 12;
-      return new FileStatus(kind, new FileId(0, 0), Math.max(0, e.getSize()), nanos, nanos, nanos, 1,
+      return new FileStatus(kind, new FileId(0, 0), Math.max(0, dataSize(e)), nanos, nanos, nanos, 1,
           e.getMode() & 07777, owners ? (int) e.getLongUserId() : -1, owners ? (int) e.getLongGroupId() : -1, rdev);
     }
 

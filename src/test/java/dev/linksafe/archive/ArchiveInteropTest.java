@@ -36,6 +36,17 @@ class ArchiveInteropTest {
         java.nio.file.attribute.FileTime.from(java.time.Instant.ofEpochSecond(1_700_000_000L, 123_456_789)));
     Files.setLastModifiedTime(tree.resolve("docs"),
         java.nio.file.attribute.FileTime.from(java.time.Instant.ofEpochSecond(1_700_000_001L, 1)));
+    // sparse files, one streamed and one read whole: GNU tar (with --sparse) and bsdtar store
+    // only their data blocks
+    for (var sparse : java.util.Map.of("sparse-large.img", 3L << 20, "sparse-small.img", 600L << 10).entrySet()) {
+      try (var f = new java.io.RandomAccessFile(tree.resolve(sparse.getKey()).toFile(), "rw")) {
+        f.setLength(sparse.getValue());
+        f.seek(sparse.getValue() / 3);
+        f.write("data in the middle".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        f.seek(sparse.getValue() - 5);
+        f.write("end.\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
     // special files: Commons Compress calls a FIFO or device entry a file too
     Privileged.run("mkfifo", tree.resolve("pipe").toString());
     if (dev.linksafe.platform.Platforms.isPrivileged()) {
@@ -99,7 +110,11 @@ class ArchiveInteropTest {
     }
     Path tree = tree();
     Path archive = base.resolve(tool + ".tar");
-    Privileged.run(tool, "--format=pax", "-C", tree.toString(), "-cf", archive.toString(), ".");
+    if (tool.equals("tar")) {
+      Privileged.run(tool, "--format=pax", "--sparse", "-C", tree.toString(), "-cf", archive.toString(), ".");
+    } else {
+      Privileged.run(tool, "--format=pax", "-C", tree.toString(), "-cf", archive.toString(), ".");
+    }
     Path out = base.resolve("from-" + tool);
     try (InputStream in = Files.newInputStream(archive)) {
       ArchiveReport r = new TarExtractor(true).extract(in, out);
