@@ -58,6 +58,11 @@ final class RawPaxHeaders extends FilterInputStream {
     position += n;
   }
 
+  /** Bytes of the tar stream read so far (decompressed). */
+  long position() {
+    return position;
+  }
+
   @Override
   public long skip(long n) throws IOException {
     // read, not skipped, so that the window stays whole

@@ -104,8 +104,9 @@ public final class TarExtractor {
           break;
         }
         if (entry == null) {
-          if (tar.getBytesRead() % 512 != 0) {
-            // tar comes in 512-byte blocks: ending inside one means the archive was cut
+          if (raw.position() % 512 != 0) {
+            // tar comes in 512-byte blocks: ending inside one means the archive was cut (what
+            // Commons Compress counts as read includes a sparse entry's holes)
             x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
                 "archive is truncated or corrupt: it ends inside a header block"));
           }
@@ -404,7 +405,10 @@ public final class TarExtractor {
         } else {
           replace(path, temp -> {
             // mode, owner and times set through the open file once its bytes are in
-            try (OutputStream out = access.createFile(temp, status(e, EntryKind.REGULAR_FILE), owners)) {
+            FileStatus like = status(e, EntryKind.REGULAR_FILE);
+            // a sparse entry's holes come back as zeros: made holes again, as GNU tar makes them
+            try (OutputStream out = e.isSparse() ? access.createSparseFile(temp, like, owners)
+                : access.createFile(temp, like, owners)) {
               bytes.add(tar.transferTo(out));
             }
           });

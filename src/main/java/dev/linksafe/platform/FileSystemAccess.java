@@ -193,6 +193,14 @@ public interface FileSystemAccess extends AutoCloseable {
   java.io.OutputStream createFile(Path path) throws IOException;
 
   /**
+   * As {@link #createFile(Path, FileStatus, boolean)}, for a file whose source had holes: whole
+   * blocks of zeros are left as holes where the file system can make them.
+   */
+  default java.io.OutputStream createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
+    return createFile(path, like, owner);
+  }
+
+  /**
    * As {@link #createFile(Path)}, and closing the stream, after the last byte, gives the file
    * the mode, times and (with {@code owner}) the owner of {@code like}.
    */

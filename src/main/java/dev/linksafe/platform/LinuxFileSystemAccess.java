@@ -387,6 +387,13 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return new DescriptorOutputStream(createNew(path), path, like, owner);
   }
 
+  @Override
+  public java.io.OutputStream createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
+    DescriptorOutputStream out = new DescriptorOutputStream(createNew(path), path, like, owner);
+    out.sparse = true;
+    return out;
+  }
+
   /** Creates a new file, owner-only, for writing; an existing name (never followed) is an error. */
   int createNew(Path path) throws IOException {
     try (At at = at(path)) {
@@ -407,6 +414,14 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     private byte[] buffer = new byte[8 * 1024];
     private int filled;
     private boolean closed;
+    /**
+     * Whether whole blocks of zeros are skipped, leaving holes. The buffer is drained only when
+     * full (a multiple of the block) and at close, so its blocks stay aligned in the file.
+     */
+    boolean sparse;
+    /** Whether the file ends in a hole, which only a final length makes part of it. */
+    private boolean endsInHole;
+    private static final int HOLE_BLOCK = 4096;
 
     DescriptorOutputStream(int fd, Path path, FileStatus like, boolean owner) {
       this.fd = fd;
@@ -447,6 +462,10 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     }
 
     private void drain() throws IOException {
+      if (sparse) {
+        drainSparse();
+        return;
+      }
       int done = 0;
       while (done < filled) {
         if (done > 0) {
@@ -465,6 +484,58 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       filled = 0;
     }
 
+    private void drainSparse() throws IOException {
+      int start = 0;
+      while (start < filled) {
+        int end = Math.min(start + HOLE_BLOCK, filled);
+        if (zeros(start, end)) {
+          try {
+            LinuxLibc.lseek(fd, HOLE_BLOCK, LinuxLibc.SEEK_CUR);
+          } catch (LastErrorException e) {
+            throw error(e, path, "cannot write");
+          }
+          endsInHole = true;
+          start = end;
+          continue;
+        }
+        int runEnd = end;
+        while (runEnd < filled && !zeros(runEnd, Math.min(runEnd + HOLE_BLOCK, filled))) {
+          runEnd = Math.min(runEnd + HOLE_BLOCK, filled);
+        }
+        writeFully(java.util.Arrays.copyOfRange(buffer, start, runEnd));
+        endsInHole = false;
+        start = runEnd;
+      }
+      filled = 0;
+    }
+
+    /** Whether buffer[from, to) is a whole block of zeros. */
+    private boolean zeros(int from, int to) {
+      if (to - from != HOLE_BLOCK) {
+        return false;
+      }
+      for (int i = from; i < to; i++) {
+        if (buffer[i] != 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private void writeFully(byte[] data) throws IOException {
+      int done = 0;
+      while (done < data.length) {
+        byte[] rest = done == 0 ? data : java.util.Arrays.copyOfRange(data, done, data.length);
+        try {
+          done += (int) LinuxLibc.write(fd, rest, rest.length);
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() != LinuxLibc.EINTR) {
+            throw error(e, path, "cannot write");
+          }
+        }
+      }
+    }
+
     @Override
     public void close() throws IOException {
       if (closed) {
@@ -473,6 +544,13 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       closed = true;
       try {
         drain();
+        if (endsInHole) {
+          try {
+            LinuxLibc.ftruncate(fd, LinuxLibc.lseek(fd, 0, LinuxLibc.SEEK_CUR));
+          } catch (LastErrorException e) {
+            throw error(e, path, "cannot write");
+          }
+        }
         if (like != null) {
           setMetadata(fd, path, like, owner);
         }

@@ -41,6 +41,7 @@ final class LinuxLibc {
   static final int O_NOFOLLOW = oNoFollow(Platform.ARCH);
   static final int AT_EMPTY_PATH = 0x1000;
   static final int O_CLOEXEC = 02000000;
+  static final int SEEK_CUR = 1;
   static final int SEEK_DATA = 3;
   static final int SEEK_HOLE = 4;
   static final long FICLONE = 0x40049409L;
