@@ -406,10 +406,14 @@ public final class TarExtractor {
           replace(path, temp -> {
             // mode, owner and times set through the open file once its bytes are in
             FileStatus like = status(e, EntryKind.REGULAR_FILE);
-            // a sparse entry's holes come back as zeros: made holes again, as GNU tar makes them
-            try (OutputStream out = e.isSparse() ? access.createSparseFile(temp, like, owners)
-                : access.createFile(temp, like, owners)) {
-              bytes.add(tar.transferTo(out));
+            if (e.isSparse()) {
+              try (FileSystemAccess.SparseOutput out = access.createSparseFile(temp, like, owners)) {
+                bytes.add(sparse(e, tar, out));
+              }
+            } else {
+              try (OutputStream out = access.createFile(temp, like, owners)) {
+                bytes.add(tar.transferTo(out));
+              }
             }
           });
           files.increment();
@@ -428,6 +432,56 @@ public final class TarExtractor {
         throw new IOException("entry type '" + (char) e.getLinkFlag() + "' is not supported; skipped");
       }
       entries.increment();
+    }
+
+    /**
+     * Writes a sparse entry from its map: its data blocks copied, its holes (which Commons
+     * Compress would read back as zeros, a byte at a time) skipped on both sides and left as
+     * holes, as GNU tar extracts them. A crafted map cannot make this read or write more than the
+     * archive holds: holes cost a seek each.
+     */
+    private long sparse(TarArchiveEntry e, TarArchiveInputStream tar, FileSystemAccess.SparseOutput out)
+        throws IOException {
+      long at = 0;
+      long copied = 0;
+      byte[] buffer = new byte[64 * 1024];
+      for (org.apache.commons.compress.archivers.tar.TarArchiveStructSparse block : e.getOrderedSparseHeaders()) {
+        if (block.getOffset() < at || block.getNumbytes() < 0) {
+          throw new IOException("archive is corrupt: its sparse map for " + e.getName() + " goes backwards");
+        }
+        skipHole(tar, out, block.getOffset() - at);
+        long left = block.getNumbytes();
+        while (left > 0) {
+          int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
+          if (n < 0) {
+            throw new java.io.EOFException("archive is truncated inside " + e.getName());
+          }
+          out.write(buffer, 0, n);
+          left -= n;
+          copied += n;
+        }
+        at = block.getOffset() + block.getNumbytes();
+      }
+      if (e.getRealSize() > at) {
+        skipHole(tar, out, e.getRealSize() - at);
+      }
+      return copied;
+    }
+
+    private void skipHole(TarArchiveInputStream tar, FileSystemAccess.SparseOutput out, long length)
+        throws IOException {
+      if (length <= 0) {
+        return;
+      }
+      long skipped = 0;
+      while (skipped < length) {
+        long n = tar.skip(length - skipped);
+        if (n <= 0) {
+          break; // the map says more than the entry holds: the rest stays a hole
+        }
+        skipped += n;
+      }
+      out.hole(length);
     }
 
     /**

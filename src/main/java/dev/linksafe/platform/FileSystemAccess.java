@@ -193,11 +193,41 @@ public interface FileSystemAccess extends AutoCloseable {
   java.io.OutputStream createFile(Path path) throws IOException;
 
   /**
-   * As {@link #createFile(Path, FileStatus, boolean)}, for a file whose source had holes: whole
-   * blocks of zeros are left as holes where the file system can make them.
+   * As {@link #createFile(Path, FileStatus, boolean)}, for a file with holes: the stream's
+   * {@link SparseOutput#hole} leaves one where the file system can make it.
    */
-  default java.io.OutputStream createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
-    return createFile(path, like, owner);
+  default SparseOutput createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
+    java.io.OutputStream out = createFile(path, like, owner);
+    return new SparseOutput() {
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void hole(long length) throws IOException {
+        byte[] zeros = new byte[(int) Math.min(length, 64 * 1024)];
+        for (long left = length; left > 0; left -= zeros.length) {
+          out.write(zeros, 0, (int) Math.min(left, zeros.length));
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.close();
+      }
+    };
+  }
+
+  /** A file being written that may have holes. */
+  abstract class SparseOutput extends java.io.OutputStream {
+    /** Leaves {@code length} bytes of zeros, as a hole where the file system can make one. */
+    public abstract void hole(long length) throws IOException;
   }
 
   /**

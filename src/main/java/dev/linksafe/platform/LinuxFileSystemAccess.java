@@ -388,10 +388,29 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   }
 
   @Override
-  public java.io.OutputStream createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
+  public SparseOutput createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
     DescriptorOutputStream out = new DescriptorOutputStream(createNew(path), path, like, owner);
-    out.sparse = true;
-    return out;
+    return new SparseOutput() {
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void hole(long length) throws IOException {
+        out.hole(length);
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.close();
+      }
+    };
   }
 
   /** Creates a new file, owner-only, for writing; an existing name (never followed) is an error. */
@@ -414,14 +433,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     private byte[] buffer = new byte[8 * 1024];
     private int filled;
     private boolean closed;
-    /**
-     * Whether whole blocks of zeros are skipped, leaving holes. The buffer is drained only when
-     * full (a multiple of the block) and at close, so its blocks stay aligned in the file.
-     */
-    boolean sparse;
     /** Whether the file ends in a hole, which only a final length makes part of it. */
     private boolean endsInHole;
-    private static final int HOLE_BLOCK = 4096;
 
     DescriptorOutputStream(int fd, Path path, FileStatus like, boolean owner) {
       this.fd = fd;
@@ -461,10 +474,23 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       }
     }
 
-    private void drain() throws IOException {
-      if (sparse) {
-        drainSparse();
+    /** Moves {@code length} bytes on without writing them: a hole, where the file system can. */
+    void hole(long length) throws IOException {
+      drain();
+      if (length <= 0) {
         return;
+      }
+      try {
+        LinuxLibc.lseek(fd, length, LinuxLibc.SEEK_CUR);
+      } catch (LastErrorException e) {
+        throw error(e, path, "cannot write");
+      }
+      endsInHole = true;
+    }
+
+    private void drain() throws IOException {
+      if (filled > 0) {
+        endsInHole = false;
       }
       int done = 0;
       while (done < filled) {
@@ -482,58 +508,6 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         }
       }
       filled = 0;
-    }
-
-    private void drainSparse() throws IOException {
-      int start = 0;
-      while (start < filled) {
-        int end = Math.min(start + HOLE_BLOCK, filled);
-        if (zeros(start, end)) {
-          try {
-            LinuxLibc.lseek(fd, HOLE_BLOCK, LinuxLibc.SEEK_CUR);
-          } catch (LastErrorException e) {
-            throw error(e, path, "cannot write");
-          }
-          endsInHole = true;
-          start = end;
-          continue;
-        }
-        int runEnd = end;
-        while (runEnd < filled && !zeros(runEnd, Math.min(runEnd + HOLE_BLOCK, filled))) {
-          runEnd = Math.min(runEnd + HOLE_BLOCK, filled);
-        }
-        writeFully(java.util.Arrays.copyOfRange(buffer, start, runEnd));
-        endsInHole = false;
-        start = runEnd;
-      }
-      filled = 0;
-    }
-
-    /** Whether buffer[from, to) is a whole block of zeros. */
-    private boolean zeros(int from, int to) {
-      if (to - from != HOLE_BLOCK) {
-        return false;
-      }
-      for (int i = from; i < to; i++) {
-        if (buffer[i] != 0) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    private void writeFully(byte[] data) throws IOException {
-      int done = 0;
-      while (done < data.length) {
-        byte[] rest = done == 0 ? data : java.util.Arrays.copyOfRange(data, done, data.length);
-        try {
-          done += (int) LinuxLibc.write(fd, rest, rest.length);
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() != LinuxLibc.EINTR) {
-            throw error(e, path, "cannot write");
-          }
-        }
-      }
     }
 
     @Override
