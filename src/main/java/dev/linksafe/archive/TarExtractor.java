@@ -523,6 +523,9 @@ public final class TarExtractor {
      * a symlink (or anything but a directory) among them is refused, never followed.
      */
     Path ensureParents(Path path) throws IOException {
+      if (path.equals(root) || !path.startsWith(root)) {
+        return root; // the destination itself (a hard link to "." names it): nothing above is looked at
+      }
       Path parent = path.getParent() == null ? root : path.getParent();
       if (parent.equals(root) || checkedDirectories.get(parent) != null) {
         return parent;

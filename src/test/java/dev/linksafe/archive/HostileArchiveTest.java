@@ -73,6 +73,7 @@ class HostileArchiveTest {
         .file("a/../../escape2.txt", "evil")
         .file(outside.resolve("absolute.txt").toString(), "evil")
         .link("hard-escape", "../outside/secret", TarConstants.LF_LINK)
+        .link("hard-dot", ".", TarConstants.LF_LINK)
         .link("out", outside.toString(), TarConstants.LF_SYMLINK)
         .file("out/through-symlink.txt", "evil")
         .file("also-good.txt", "fine too")
@@ -82,10 +83,10 @@ class HostileArchiveTest {
     assertEquals("fine", Files.readString(dst.resolve("good.txt")));
     assertEquals("fine too", Files.readString(dst.resolve("also-good.txt")));
     for (String bad : List.of("../escape.txt", "a/../../escape2.txt", outside.resolve("absolute.txt").toString(),
-        "hard-escape", "out/through-symlink.txt")) {
+        "hard-escape", "hard-dot", "out/through-symlink.txt")) {
       assertTrue(refused(r, bad), bad + " must be refused: " + r.problems());
     }
-    assertEquals(5, r.errors(), r.problems().toString());
+    assertEquals(6, r.errors(), r.problems().toString());
     assertFalse(Files.exists(base.resolve("escape.txt")));
     assertFalse(Files.exists(outside.resolve("absolute.txt")));
     assertFalse(Files.exists(outside.resolve("through-symlink.txt")));
