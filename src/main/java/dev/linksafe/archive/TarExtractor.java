@@ -395,6 +395,9 @@ public final class TarExtractor {
         // (Commons Compress's isFile() holds for any entry whose name does not end in '/',
         // FIFOs and devices included)
         long size = dataSize(e);
+        if (size < 0) {
+          throw new IOException("archive is corrupt: negative size for " + name);
+        }
         if (size <= SMALL_FILE_BYTES) {
           byte[] content = tar.readNBytes((int) size);
           if (content.length < size) {
