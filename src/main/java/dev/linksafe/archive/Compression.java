@@ -50,12 +50,56 @@ public enum Compression {
   /** Unwraps whatever compression the stream's first bytes announce. */
   static InputStream unwrap(InputStream in) throws IOException {
     InputStream buffered = in.markSupported() ? in : new BufferedInputStream(withoutAvailable(in), 64 * 1024);
+    String detected;
     try {
-      String detected = CompressorStreamFactory.detect(buffered);
-      return new CompressorStreamFactory().createCompressorInputStream(detected, buffered);
+      detected = CompressorStreamFactory.detect(buffered);
     } catch (CompressorException notCompressed) {
       return buffered;
     }
+    try {
+      return failingAsIo(new CompressorStreamFactory().createCompressorInputStream(detected, buffered), detected);
+    } catch (CompressorException | RuntimeException e) {
+      throw new IOException("archive is corrupt: bad " + detected + " stream: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A decompressor whose failures on malformed input are I/O errors: some of Commons Compress's
+   * throw unchecked exceptions (the LZW of .Z files, for one).
+   */
+  private static InputStream failingAsIo(InputStream in, String format) {
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        try {
+          return in.read();
+        } catch (RuntimeException e) {
+          throw corrupt(e);
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return in.read(b, off, len);
+        } catch (RuntimeException e) {
+          throw corrupt(e);
+        }
+      }
+
+      @Override
+      public long skip(long n) throws IOException {
+        try {
+          return in.skip(n);
+        } catch (RuntimeException e) {
+          throw corrupt(e);
+        }
+      }
+
+      private IOException corrupt(RuntimeException e) {
+        return new IOException("archive is corrupt: bad " + format + " stream: " + e.getMessage(), e);
+      }
+    };
   }
 
   /**
