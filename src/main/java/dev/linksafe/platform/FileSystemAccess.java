@@ -197,18 +197,7 @@ public interface FileSystemAccess extends AutoCloseable {
    * {@link SparseOutput#hole} leaves one where the file system can make it.
    */
   default SparseOutput createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
-    java.io.OutputStream out = createFile(path, like, owner);
-    return new SparseOutput() {
-      @Override
-      public void write(int b) throws IOException {
-        out.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
-
+    return new SparseOutput(createFile(path, like, owner)) {
       @Override
       public void hole(long length) throws IOException {
         byte[] zeros = new byte[(int) Math.min(length, 64 * 1024)];
@@ -216,16 +205,20 @@ public interface FileSystemAccess extends AutoCloseable {
           out.write(zeros, 0, (int) Math.min(left, zeros.length));
         }
       }
-
-      @Override
-      public void close() throws IOException {
-        out.close();
-      }
     };
   }
 
   /** A file being written that may have holes. */
-  abstract class SparseOutput extends java.io.OutputStream {
+  abstract class SparseOutput extends java.io.FilterOutputStream {
+    protected SparseOutput(java.io.OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
     /** Leaves {@code length} bytes of zeros, as a hole where the file system can make one. */
     public abstract void hole(long length) throws IOException;
   }

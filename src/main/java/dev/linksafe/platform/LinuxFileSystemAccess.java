@@ -389,26 +389,11 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   @Override
   public SparseOutput createSparseFile(Path path, FileStatus like, boolean owner) throws IOException {
-    DescriptorOutputStream out = new DescriptorOutputStream(createNew(path), path, like, owner);
-    return new SparseOutput() {
-      @Override
-      public void write(int b) throws IOException {
-        out.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
-
+    DescriptorOutputStream file = new DescriptorOutputStream(createNew(path), path, like, owner);
+    return new SparseOutput(file) {
       @Override
       public void hole(long length) throws IOException {
-        out.hole(length);
-      }
-
-      @Override
-      public void close() throws IOException {
-        out.close();
+        file.hole(length);
       }
     };
   }
