@@ -47,7 +47,13 @@ public enum Compression {
     }
   }
 
-  /** Unwraps whatever compression the stream's first bytes announce. */
+  /** The compressions extract reads: ours, and bzip2. */
+  private static final java.util.Set<String> DECOMPRESSED = java.util.Set.of(CompressorStreamFactory.GZIP,
+      CompressorStreamFactory.XZ, CompressorStreamFactory.ZSTANDARD, CompressorStreamFactory.BZIP2);
+  /** Memory a decompressor may ask for (xz's dictionary): a crafted header cannot ask for more. */
+  private static final int DECOMPRESSOR_MEMORY_KB = 256 * 1024;
+
+  /** Unwraps the compression (gzip, xz, zstd, bzip2) that the stream's first bytes announce. */
   static InputStream unwrap(InputStream in) throws IOException {
     InputStream buffered = in.markSupported() ? in : new BufferedInputStream(withoutAvailable(in), 64 * 1024);
     String detected;
@@ -56,8 +62,14 @@ public enum Compression {
     } catch (CompressorException notCompressed) {
       return buffered;
     }
+    if (!DECOMPRESSED.contains(detected)) {
+      // another format's magic (.Z, lzma, snappy...): not one of ours, read as tar, which
+      // then says the archive is corrupt; .Z's decoder would size its tables from the header
+      return buffered;
+    }
     try {
-      return failingAsIo(new CompressorStreamFactory().createCompressorInputStream(detected, buffered), detected);
+      return failingAsIo(new CompressorStreamFactory(false, DECOMPRESSOR_MEMORY_KB)
+          .createCompressorInputStream(detected, buffered), detected);
     } catch (CompressorException | RuntimeException e) {
       throw new IOException("archive is corrupt: bad " + detected + " stream: " + e.getMessage(), e);
     }
