@@ -391,9 +391,19 @@ public final class TarExtractor {
         }
         replace(path, temp -> access.createHardLink(temp, existingName));
         links++;
-      } else if (e.isFile() && !e.isFIFO() && !e.isCharacterDevice() && !e.isBlockDevice()) {
-        // (Commons Compress's isFile() holds for any entry whose name does not end in '/',
-        // FIFOs and devices included)
+      } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
+        // asked before isFile(), which Commons Compress answers yes for any entry whose name
+        // does not end in '/', FIFOs and devices included
+        EntryKind kind = e.isFIFO() ? EntryKind.FIFO : e.isCharacterDevice() ? EntryKind.CHARACTER_DEVICE : EntryKind.BLOCK_DEVICE;
+        if (kind != EntryKind.FIFO && !owners) {
+          throw new IOException("device nodes can only be created when running as root; skipped");
+        }
+        FileStatus like = status(e, kind);
+        replace(path, temp -> {
+          access.createSpecial(temp, like);
+          setMetadata(temp, e, kind);
+        });
+      } else if (e.isFile()) {
         long size = dataSize(e);
         if (size < 0) {
           throw new IOException("archive is corrupt: negative size for " + name);
@@ -421,16 +431,6 @@ public final class TarExtractor {
           });
           files.increment();
         }
-      } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
-        EntryKind kind = e.isFIFO() ? EntryKind.FIFO : e.isCharacterDevice() ? EntryKind.CHARACTER_DEVICE : EntryKind.BLOCK_DEVICE;
-        if (kind != EntryKind.FIFO && !owners) {
-          throw new IOException("device nodes can only be created when running as root; skipped");
-        }
-        FileStatus like = status(e, kind);
-        replace(path, temp -> {
-          access.createSpecial(temp, like);
-          setMetadata(temp, e, kind);
-        });
       } else {
         throw new IOException("entry type '" + (char) e.getLinkFlag() + "' is not supported; skipped");
       }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "extract", mixinStandardHelpOptions = true,
-    description = {"Extracts a tar archive (plain, gzip, xz or zstd, detected) into DST with its "
+    description = {"Extracts a tar archive (plain, gzip, xz, zstd or bzip2, detected) into DST with its "
         + "hard links and symlinks, and refuses to write outside DST: names with '..' or absolute "
         + "names, hard links to names outside DST, and entries that would be written through a "
         + "symlink are each refused with their name (exit 1), and the rest extracted. FILE '-' is "

@@ -46,9 +46,7 @@ public final class Planner {
         if (existing == null) {
           return new Action(Action.Kind.COPY_FILE, entry, target, null);
         }
-        // a name linked at the destination to something the source does not link it to is replaced
-        boolean wronglyLinked = entry.status().linkCount() == 1 && existing.linkCount() > 1;
-        return new Action(sameFile(entry.status(), existing, granularity) && !wronglyLinked
+        return new Action(sameFile(entry.status(), existing, granularity) && !wronglyLinked(entry, existing)
             ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_FILE, entry, target, null);
       case SYMLINK:
       case REPARSE_POINT:
@@ -58,16 +56,24 @@ public final class Planner {
         boolean same = existing.kind() == EntryKind.SYMLINK && entry.symlink() != null
             && entry.symlink().target().equals(existingSymlinkTarget)
             && sameTime(existing.modifiedNanos(), entry.status().modifiedNanos(), granularity)
-            && !(entry.status().linkCount() == 1 && existing.linkCount() > 1 && kind == EntryKind.SYMLINK);
+            && !(kind == EntryKind.SYMLINK && wronglyLinked(entry, existing));
         return new Action(same ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_SYMLINK, entry, target, null);
       default:
         if (existing == null) {
           return new Action(Action.Kind.CREATE_SPECIAL, entry, target, null);
         }
         boolean sameSpecial = existing.kind() == kind && existing.rdev() == entry.status().rdev()
-            && !(entry.status().linkCount() == 1 && existing.linkCount() > 1);
+            && !wronglyLinked(entry, existing);
         return new Action(sameSpecial ? Action.Kind.UNCHANGED : Action.Kind.REPLACE_SPECIAL, entry, target, null);
     }
+  }
+
+  /**
+   * Whether the destination's name is linked to something the source does not link it to: then
+   * it is replaced, never left sharing an inode the source does not share.
+   */
+  private static boolean wronglyLinked(Entry entry, FileStatus existing) {
+    return entry.status().linkCount() == 1 && existing.linkCount() > 1;
   }
 
   /**
