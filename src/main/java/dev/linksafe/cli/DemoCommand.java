@@ -1,19 +1,27 @@
 package dev.linksafe.cli;
 
+import dev.linksafe.archive.ArchiveReport;
+import dev.linksafe.archive.Compression;
+import dev.linksafe.archive.TarExtractor;
+import dev.linksafe.archive.TarWriter;
 import dev.linksafe.copy.CopyEngine;
 import dev.linksafe.copy.CopyOptions;
 import dev.linksafe.copy.CopyReport;
+import dev.linksafe.copy.MirrorOptions;
 import dev.linksafe.demo.SampleTree;
 import dev.linksafe.model.Entry;
 import dev.linksafe.model.LinkGroup;
 import dev.linksafe.platform.Platforms;
 import dev.linksafe.scan.ScanListener;
+import dev.linksafe.scan.ExcludeFilter;
 import dev.linksafe.scan.ScanReport;
 import dev.linksafe.scan.Scanner;
 import dev.linksafe.scan.TreeWalker;
 import dev.linksafe.scan.WalkOptions;
 import dev.linksafe.verify.TreeComparator;
 import dev.linksafe.verify.VerifyReport;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +38,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Builds a small link-rich sample tree in a temporary folder, scans it, copies "
-        + "it and verifies the copy, printing what it found at each step."},
+        + "it and verifies the copy, mirrors an edit and a rename into the copy, and round-trips "
+        + "the tree through a tar archive, printing what it found at each step."},
     footer = ExitCodes.HELP_FOOTER)
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -64,12 +73,38 @@ final class DemoCommand implements Callable<Integer> {
           dev.linksafe.model.ProgressListener.NONE).scan(tree);
       CopyReport copied = new CopyEngine(CopyOptions.defaults(Platforms.isPrivileged())).copy(tree, copy);
       VerifyReport verified = new TreeComparator(true).compare(tree, copy);
+
+      // a nightly run: the first builds the index, the second does what changed since
+      CopyOptions mirrorOptions = CopyOptions.defaults(Platforms.isPrivileged())
+          .withMirror(new MirrorOptions(base.resolve("index"), true, false));
+      new CopyEngine(mirrorOptions).copy(tree, copy);
+      Files.writeString(tree.resolve("docs/notes.txt"), "written after the copy\n");
+      Files.move(tree.resolve("archive"), tree.resolve("old-reports"));
+      CopyReport mirrored = new CopyEngine(mirrorOptions).copy(tree, copy);
+      VerifyReport mirrorVerified = new TreeComparator(true).compare(tree, copy);
+
+      Path tar = base.resolve("tree.tar.gz");
+      ArchiveReport archived;
+      try (OutputStream file = Files.newOutputStream(tar)) {
+        archived = new TarWriter(ExcludeFilter.NONE).write(tree, file, Compression.GZIP);
+      }
+      Path extracted = base.resolve("extracted");
+      ArchiveReport unpacked;
+      try (InputStream file = Files.newInputStream(tar)) {
+        unpacked = new TarExtractor(Platforms.isPrivileged()).extract(file, extracted);
+      }
+      VerifyReport archiveVerified = new TreeComparator(true).compare(tree, extracted);
       if (json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tree", tree.toString());
         m.put("scan", scan.toMap());
         m.put("copy", copied.toMap());
         m.put("verify", verified.toMap());
+        m.put("mirror", mirrored.toMap());
+        m.put("mirrorVerify", mirrorVerified.toMap());
+        m.put("archive", archived.toMap());
+        m.put("extract", unpacked.toMap());
+        m.put("extractVerify", archiveVerified.toMap());
         Output.json(out, m);
       } else {
         out.printf("Sample tree: %s%n%n", tree);
@@ -85,19 +120,35 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("  %,d files copied (%s), %,d names linked instead of copied, %,d symlinks kept as they were%n%n",
             copied.filesCopied(), Output.bytes(copied.bytesCopied()), copied.hardLinks(), copied.symlinks());
         out.println("3. verify: names, kinds, sizes, times, bytes, link targets and hard-link topology");
-        verified.differences().forEach(d -> out.println("  " + d));
-        out.printf("  %s (%,d entries compared)%n", verified.identical() ? "identical" : "DIFFERENT",
-            verified.entries());
+        report(out, verified);
+        out.println();
+        out.println("4. mirror after writing docs/notes.txt and renaming archive/ to old-reports/");
+        out.printf("  %,d copied (%s), %,d renamed instead of copied again, %,d unchanged; verify:%n",
+            mirrored.filesCopied(), Output.bytes(mirrored.bytesCopied()), mirrored.renamed(), mirrored.unchanged());
+        report(out, mirrorVerified);
+        out.println();
+        out.printf("5. archive to %s and extract to %s%n", tar.getFileName(), extracted);
+        out.printf("  %,d entries (%,d files, %,d hard links, %,d symlinks); verify:%n", archived.entries(),
+            archived.files(), archived.hardLinks(), archived.symlinks());
+        report(out, archiveVerified);
         if (keep) {
           out.printf("%nKept in %s%n", base);
         }
       }
-      return verified.identical() && copied.errors() == 0 ? ExitCodes.OK : ExitCodes.PROBLEMS;
+      boolean faithful = verified.identical() && mirrorVerified.identical() && archiveVerified.identical();
+      boolean clean = copied.errors() + mirrored.errors() + archived.errors() + unpacked.errors() == 0;
+      return faithful && clean ? ExitCodes.OK : ExitCodes.PROBLEMS;
     } finally {
       if (!keep) {
         deleteTree(base);
       }
     }
+  }
+
+  private static void report(PrintWriter out, VerifyReport verified) {
+    verified.differences().forEach(d -> out.println("  " + d));
+    out.printf("  %s (%,d entries compared)%n", verified.identical() ? "identical" : "DIFFERENT",
+        verified.entries());
   }
 
   private static void deleteTree(Path base) {

@@ -126,7 +126,10 @@ class CliTest {
   void demoRunsEndToEnd() {
     Cli.Result r = run("demo");
     assertEquals(0, r.code(), r.out() + r.err());
-    assertTrue(r.out().contains("identical"), r.out());
+    // the copy, the mirrored edit and rename, and the tar round trip each verified identical
+    assertEquals(3, r.out().split("  identical \\(", -1).length - 1, r.out());
+    assertTrue(r.out().contains("1 copied (23 B), 1 renamed instead of copied again"), r.out());
+    assertTrue(r.out().contains("(5 files, 3 hard links, 6 symlinks)"), r.out());
   }
 
   @Test
