@@ -5,7 +5,9 @@ import dev.linksafe.archive.Compression;
 import dev.linksafe.archive.TarWriter;
 import dev.linksafe.model.Problem;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -53,13 +55,13 @@ final class ArchiveCommand implements Callable<Integer> {
       // written beside its final name and renamed: an interrupted run leaves no half archive
       Path target = Path.of(file).toAbsolutePath();
       Path temp = target.resolveSibling(".~linksafe." + target.getFileName() + ".tmp");
-      try (OutputStream out = Files.newOutputStream(temp)) {
+      try (OutputStream out = create(temp, target)) {
         // an archive written inside the tree leaves itself out
         var self = dev.linksafe.platform.Platforms.forPath(temp).stat(temp).id();
         report = new TarWriter(excludes, self).write(source, out, c);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } finally {
-        Files.deleteIfExists(temp);
+        deleteQuietly(temp);
       }
     }
     var err = spec.commandLine().getErr();
@@ -74,5 +76,24 @@ final class ArchiveCommand implements Callable<Integer> {
           report.files(), report.hardLinks(), report.symlinks(), Output.bytes(report.bytes()));
     }
     return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+
+  /** Removes the temporary file of a failed run, if it was made; never masks that failure. */
+  private static void deleteQuietly(Path temp) {
+    try {
+      Files.deleteIfExists(temp);
+    } catch (IOException e) {
+      // not made (its directory is missing or not one): nothing to remove
+    }
+  }
+
+  /** Opens the temporary file; a failure names the archive asked for, not the temporary name. */
+  private static OutputStream create(Path temp, Path target) throws IOException {
+    try {
+      return Files.newOutputStream(temp);
+    } catch (IOException e) {
+      throw new FileSystemException(target.toString(), null,
+          "cannot write the archive: " + Problem.reason(e));
+    }
   }
 }

@@ -212,4 +212,16 @@ class CliTest {
     Cli.Result v = Cli.run("verify", tree.toString(), out.toString());
     assertEquals(0, v.code(), v.out() + v.err());
   }
+
+  /** An archive that cannot be made is named as asked for, not by its temporary name. */
+  @Test
+  void anArchiveThatCannotBeWrittenIsNamed() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path file = Files.writeString(base.resolve("plain-file"), "not a directory");
+    for (Path archive : List.of(base.resolve("missing/backup.tar"), file.resolve("backup.tar"))) {
+      Cli.Result r = Cli.run("archive", tree.toString(), archive.toString());
+      assertEquals(3, r.code(), r.out() + r.err());
+      assertTrue(r.err().startsWith("linksafe: " + archive + ": cannot write the archive: "), r.err());
+    }
+  }
 }
