@@ -810,6 +810,7 @@ public final class CopyEngine {
       switch (kind) {
         case COPY_FILE, REPLACE_FILE -> {
           if (kind == Action.Kind.COPY_FILE && options.mirror().linkDest() != null && reuseFromPrevious(entry, target)) {
+            linkedToPrevious.increment();
             return 0;
           }
           files.increment();
@@ -839,6 +840,7 @@ public final class CopyEngine {
         case CREATE_SYMLINK, REPLACE_SYMLINK -> {
           if (kind == Action.Kind.CREATE_SYMLINK && options.mirror().linkDest() != null
               && entry.symlink() != null && reuseFromPrevious(entry, target)) {
+            symlinks.increment(); // a symlink still, counted with the symlinks, not the files
             return 0;
           }
           symlinks.increment();
@@ -924,12 +926,10 @@ public final class CopyEngine {
         return false;
       }
       if (options.dryRun()) {
-        linkedToPrevious.increment();
         return true;
       }
       try {
         dst.createHardLink(target, previous);
-        linkedToPrevious.increment();
         return true;
       } catch (IOException e) {
         // past the link limit (ext4: 65,000), or another volume: this snapshot gets its own copy

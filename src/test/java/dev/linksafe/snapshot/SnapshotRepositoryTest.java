@@ -78,6 +78,19 @@ class SnapshotRepositoryTest {
     assertEquals(3, new SnapshotRepository(repo).list().size());
   }
 
+  /** Symlinks shared with the previous snapshot are still counted as symlinks, not as files. */
+  @Test
+  void anUnchangedSourceGivesTheSameCountsSnapshotAfterSnapshot() throws Exception {
+    Path src = SampleTree.create(base);
+    Path repo = base.resolve("repo");
+    SnapshotRepository.Created first = snapshot(src, repo, 0);
+    SnapshotRepository.Created second = snapshot(src, repo, 1);
+    assertEquals(first.info().files(), second.info().files());
+    assertEquals(first.report().symlinks(), second.report().symlinks());
+    assertEquals(0, second.report().filesCopied());
+    assertEquals(first.report().filesCopied(), second.report().linkedToPrevious(), second.report().toString());
+  }
+
   @Test
   void pruningKeepsSharedFilesAliveInTheOthers() throws Exception {
     Path src = SampleTree.create(base);
