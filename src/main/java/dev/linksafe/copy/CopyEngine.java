@@ -713,6 +713,12 @@ public final class CopyEngine {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               && entry.kind() == EntryKind.SYMLINK ? dst.readSymlink(target) : null;
           Action action = confirmed(Planner.plan(entry, target, existing, existingTarget, granularity));
+          if (action.kind() == Action.Kind.COPY_FILE || action.kind() == Action.Kind.REPLACE_FILE) {
+            Optional<Path> elsewhere = mirror.groupCopyElsewhere(entry, key, sourceRoot, targetRoot, src, dst);
+            if (elsewhere.isPresent()) {
+              return linkToCopyElsewhere(entry, target, existing, elsewhere.get(), key, first);
+            }
+          }
           long size = perform(action);
           if (action.kind() == Action.Kind.CONFLICT) {
             // nothing to link to: the group's other names are copied on their own
@@ -750,6 +756,23 @@ public final class CopyEngine {
       long size = perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
       mirror.record(key, entry, copy.id());
       return size;
+    }
+
+    /**
+     * Makes a group's first name met by this run a link to the group's file that DST holds
+     * under another name, instead of copying it again; that name is then the group's first.
+     */
+    private long linkToCopyElsewhere(Entry entry, Path target, FileStatus existing, Path elsewhere,
+        String key, CompletableFuture<FirstCopy> first) throws IOException {
+      FileStatus there = dst.stat(elsewhere);
+      Action link = Planner.planLink(entry, target, existing, elsewhere, there.id());
+      perform(link);
+      if (!options.dryRun()) {
+        updateMetadata(entry, elsewhere, there);
+      }
+      first.complete(new FirstCopy(elsewhere, there.id()));
+      mirror.record(key, entry, there.id());
+      return 0;
     }
 
     /**

@@ -143,6 +143,43 @@ final class MirrorState {
     }
   }
 
+  /**
+   * Where the destination already holds the file of a hard-link group under another name, when
+   * the run meets the group first at a name without it (a name added to a group, or a file that
+   * gained a second name): the previous run saw the same source file at that name and left the
+   * destination file that is still there (the same file, or for a file that had one name, one
+   * that still has one), equal in size and time. Linking to it instead of
+   * copying keeps a name added to a large file from copying its bytes again. That name must
+   * still belong to the group at the source, or be about to go with --delete: a name kept as
+   * an extra at DST is never drawn into a group.
+   */
+  Optional<Path> groupCopyElsewhere(Entry entry, String key, Path sourceRoot, Path targetRoot,
+      FileSystemAccess src, FileSystemAccess dst) {
+    if (!index.isPreviousAvailable() || options.checksum() || entry.kind() != EntryKind.REGULAR_FILE) {
+      return Optional.empty();
+    }
+    Optional<String> old = index.pathOf(entry.id()).filter(p -> !p.equals(key));
+    if (old.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      FileId written = index.get(old.get()).map(IndexRecord::destinationId).orElse(null);
+      FileStatus atSource = src.statIfExists(sourceRoot.resolve(old.get()));
+      boolean sameGroup = atSource == null ? options.delete() : atSource.id().equals(entry.id());
+      if (!sameGroup) {
+        return Optional.empty();
+      }
+      Path there = targetRoot.resolve(old.get());
+      FileStatus atOld = dst.statIfExists(there);
+      // the file written for a group is known by its identity; a single file's copy stands alone
+      boolean same = atOld != null && (written != null ? atOld.id().equals(written) : atOld.linkCount() == 1)
+          && Planner.sameFile(entry.status(), atOld, dst.timeGranularityNanos());
+      return same ? Optional.of(there) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Notes that a name left this destination directory after the directory was finished. */
   void touched(String key) {
     int slash = key.lastIndexOf('/');

@@ -152,6 +152,36 @@ class MirrorScenarioTest {
     assertFalse(Files.exists(dst.resolve("a/big.bin")));
   }
 
+  /**
+   * A file that gains a name, or a group whose name is renamed, is linked to the copy DST
+   * already has, whichever of its names the walk meets first: no bytes copied again.
+   */
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void aNameAddedToAFileIsLinkedNotCopied(IndexState state) throws Exception {
+    src = base.resolve("src");
+    Files.createDirectories(src.resolve("deep/er"));
+    byte[] big = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(big);
+    Files.write(src.resolve("top.bin"), big);
+    Files.write(src.resolve("deep/er/low.bin"), big);
+    Files.write(src.resolve("pair-a.bin"), big);
+    Files.createLink(src.resolve("deep/pair-b.bin"), src.resolve("pair-a.bin"));
+    dst = base.resolve("dst");
+    indexDir = base.resolve("index");
+    age();
+    mirror(state);
+    // one met before its old name, one after, whatever the order of the walk
+    Files.createLink(src.resolve("deep/er/top-link.bin"), src.resolve("top.bin"));
+    Files.createLink(src.resolve("low-link.bin"), src.resolve("deep/er/low.bin"));
+    Files.move(src.resolve("pair-a.bin"), src.resolve("deep/er/pair-renamed.bin"));
+    CopyReport r = mirror(state);
+    assertEquals(0, r.bytesCopied(), r.toString());
+    assertEquals(0, r.filesCopied(), r.toString());
+    assertEquals(Files.getAttribute(dst.resolve("deep/er/top-link.bin"), "unix:ino"),
+        Files.getAttribute(dst.resolve("top.bin"), "unix:ino"));
+  }
+
   @ParameterizedTest
   @EnumSource(value = IndexState.class, names = {"KEPT"})
   void unchangedTreeIsSkippedThroughTheIndexAlone(IndexState state) throws Exception {
