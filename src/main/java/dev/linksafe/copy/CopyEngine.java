@@ -701,7 +701,7 @@ public final class CopyEngine {
           groups.sight(entry.id(), entry.status().linkCount(), CompletableFuture::new);
       CompletableFuture<FirstCopy> first = sighting.state();
       if (sighting.first() && same != null && same.destinationId() != null) {
-        first.complete(new FirstCopy(target, same.destinationId()));
+        completeFirst(first, entry, target, same.destinationId());
         unchanged.increment();
         mirror.recordUnchanged(key, same);
         return 0;
@@ -729,7 +729,7 @@ public final class CopyEngine {
             updateMetadata(entry, target, existing);
           }
           FileId id = options.dryRun() ? (existing == null ? null : existing.id()) : dst.stat(target).id();
-          first.complete(new FirstCopy(target, id));
+          completeFirst(first, entry, target, id);
           mirror.record(key, entry, id);
           return size;
         } catch (IOException | RuntimeException e) {
@@ -758,6 +758,14 @@ public final class CopyEngine {
       return size;
     }
 
+    /** Tells the group's other names where its file is, and notes it for the next snapshot. */
+    private void completeFirst(CompletableFuture<FirstCopy> first, Entry entry, Path copy, FileId id) {
+      first.complete(new FirstCopy(copy, id));
+      if (!options.dryRun() && entry.kind() == EntryKind.REGULAR_FILE) {
+        options.mirror().groups().record(entry.id(), relative(copy));
+      }
+    }
+
     /**
      * Makes a group's first name met by this run a link to the group's file that DST holds
      * under another name, instead of copying it again; that name is then the group's first.
@@ -770,7 +778,7 @@ public final class CopyEngine {
       if (!options.dryRun()) {
         updateMetadata(entry, elsewhere, there);
       }
-      first.complete(new FirstCopy(elsewhere, there.id()));
+      completeFirst(first, entry, elsewhere, there.id());
       mirror.record(key, entry, there.id());
       return 0;
     }
@@ -909,43 +917,70 @@ public final class CopyEngine {
       if (options.mirror().linkDest() == null || existing == null || entry.kind() != EntryKind.REGULAR_FILE) {
         return false;
       }
+      Path previous = options.mirror().linkDest().resolve(TreeWalker.display(entry.relative()));
       try {
-        FileStatus p = dst.stat(options.mirror().linkDest().resolve(TreeWalker.display(entry.relative())));
-        FileStatus s = entry.status();
-        return p.id().equals(existing.id()) && s.changedNanos() < options.mirror().linkDestSince()
-            && p.size() == s.size() && Planner.sameTime(p.modifiedNanos(), s.modifiedNanos(), granularity) && p.mode() == s.mode()
-            && reusedFromPrevious.add(p.id());
+        FileStatus p = dst.stat(previous);
+        return p.id().equals(existing.id()) && mayShare(entry, previous, p) && reusedFromPrevious.add(p.id());
       } catch (IOException e) {
         return false;
       }
     }
 
     /**
-     * Links a new name to the previous snapshot's file or symlink when it is the same (size,
-     * time, mode, owner; a symlink's target), instead of copying it. A previous file is taken by one source file only, so
-     * that names the source does not link are not linked in the snapshot either.
+     * Whether the previous snapshot's file or symlink {@code p} at {@code previous} is the same as
+     * the source entry: size, time, mode, owner; a symlink's target; and for one whose status
+     * changed since that snapshot though all these did not (a name added or removed, an attribute
+     * set, or bytes written and the time put back), its bytes and attributes, which costs a
+     * read, not a copy.
      */
-    private boolean reuseFromPrevious(Entry entry, Path target) {
-      Path previous = options.mirror().linkDest().resolve(TreeWalker.display(entry.relative()));
-      FileStatus p;
+    private boolean mayShare(Entry entry, Path previous, FileStatus p) throws IOException {
+      FileStatus s = entry.status();
+      boolean same = p.kind() == s.kind() && p.size() == s.size()
+          && Planner.sameTime(p.modifiedNanos(), s.modifiedNanos(), granularity)
+          && (s.kind() == EntryKind.SYMLINK || p.mode() == s.mode())
+          && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid())
+          // a symlink is shared only when it says the same thing (Linux links symlinks themselves)
+          && (s.kind() != EntryKind.SYMLINK || dst.readSymlink(previous).equals(entry.symlink().target()));
+      if (!same || s.changedNanos() < options.mirror().linkDestSince()) {
+        return same;
+      }
+      return (s.kind() == EntryKind.SYMLINK || FileSystemAccess.sameBytes(src, source(entry), dst, previous))
+          && (!options.xattrs() || sameXattrs(src.readXattrs(source(entry)), dst.readXattrs(previous)));
+    }
+
+    /** Whether the previous snapshot's {@code previous} may be shared and is not yet taken. */
+    private boolean mayReuse(Entry entry, Path previous) {
       try {
-        p = dst.stat(previous);
+        FileStatus p = dst.stat(previous);
+        return mayShare(entry, previous, p) && reusedFromPrevious.add(p.id());
       } catch (IOException e) {
         return false;
       }
-      FileStatus s = entry.status();
-      boolean same = s.changedNanos() < options.mirror().linkDestSince()
-          && p.kind() == s.kind() && p.size() == s.size()
-          && Planner.sameTime(p.modifiedNanos(), s.modifiedNanos(), granularity)
-          && (s.kind() == EntryKind.SYMLINK || p.mode() == s.mode())
-          && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid());
-      try {
-        // a symlink is shared only when it says the same thing (Linux links symlinks themselves)
-        same = same && (s.kind() != EntryKind.SYMLINK || dst.readSymlink(previous).equals(entry.symlink().target()));
-      } catch (IOException e) {
-        same = false;
+    }
+
+    private static boolean sameXattrs(Map<String, byte[]> a, Map<String, byte[]> b) {
+      return a.size() == b.size() && a.entrySet().stream()
+          .allMatch(e -> b.containsKey(e.getKey()) && java.util.Arrays.equals(e.getValue(), b.get(e.getKey())));
+    }
+
+    /**
+     * Links a new name to the previous snapshot's file or symlink when {@link #mayShare}, instead
+     * of copying it. A previous file is taken by one source file only, so that names the source
+     * does not link are not linked in the snapshot either.
+     */
+    private boolean reuseFromPrevious(Entry entry, Path target) {
+      String key = TreeWalker.display(entry.relative());
+      Path previous = options.mirror().linkDest().resolve(key);
+      boolean reusable = mayReuse(entry, previous);
+      if (!reusable && entry.status().isHardLinked()) {
+        // met first at a name the previous snapshot lacks (one added since): its file by the group
+        String elsewhere = options.mirror().groups().previousPath(entry.id());
+        if (elsewhere != null && !elsewhere.equals(key)) {
+          previous = options.mirror().linkDest().resolve(elsewhere);
+          reusable = mayReuse(entry, previous);
+        }
       }
-      if (!same || !reusedFromPrevious.add(p.id())) {
+      if (!reusable) {
         return false;
       }
       if (options.dryRun()) {

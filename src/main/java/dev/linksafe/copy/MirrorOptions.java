@@ -14,14 +14,17 @@ import java.nio.file.Path;
  *     instead of copied, or null
  * @param linkDestSince when that copy was started (nanoseconds): only a source file whose
  *     status (ctime) has not changed since may share its inode, so that changed attributes,
- *     ACLs or contents with a restored time are never shared
+ *     ACLs or contents with a restored time are never shared unless their bytes and
+ *     attributes are compared equal
+ * @param groups where that copy holds each source hard-link group's file, and where to note
+ *     where this one does
  */
 public record MirrorOptions(Path indexDirectory, boolean delete, boolean checksum, Path linkDest,
-    long linkDestSince) {
+    long linkDestSince, GroupLocations groups) {
   /** A plain copy: no index, nothing deleted, size and time trusted. */
-  public static final MirrorOptions NONE = new MirrorOptions(null, false, false, null, 0);
+  public static final MirrorOptions NONE = new MirrorOptions(null, false, false, null, 0, GroupLocations.NONE);
 
   public MirrorOptions(Path indexDirectory, boolean delete, boolean checksum) {
-    this(indexDirectory, delete, checksum, null, 0);
+    this(indexDirectory, delete, checksum, null, 0, GroupLocations.NONE);
   }
 }

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
 
 /**
  * A repository of snapshots: {@code REPO/<UTC time>/} complete trees, {@code REPO/latest}
- * pointing at the newest, and a small manifest per snapshot in {@code REPO/.linksafe/}. A
+ * pointing at the newest, and a small manifest and the locations of its hard-link groups per
+ * snapshot in {@code REPO/.linksafe/}. A
  * snapshot is built as {@code REPO/<time>.in-progress/} and renamed to its final name only when
  * complete; an interrupted one is resumed by the next run.
  */
@@ -77,23 +78,29 @@ public final class SnapshotRepository {
     String name = nameAfter(NAME.format(now), previous);
     Path work = repository.resolve(name + IN_PROGRESS);
     boolean resumed = resumeInterrupted(work);
-    // delete: a resumed tree loses what its source no longer has
-    MirrorOptions linking = previous == null ? new MirrorOptions(null, true, false, null, 0)
-        : new MirrorOptions(null, true, false, repository.resolve(previous).toRealPath(),
-            nanos(readManifest(previous).map(SnapshotInfo::time).orElse(timeOf(previous))));
-    CopyReport report = new CopyEngine(options.withMirror(linking), ActionListener.NONE, progress)
-        .copy(source, work);
-    SnapshotInfo info = new SnapshotInfo(name, source.toRealPath().toString(), now,
-        report.filesCopied() + report.linkedToPrevious() + report.hardLinks() + report.unchanged(),
-        report.filesCopied(), report.linkedToPrevious(), report.bytesCopied(), report.errors());
-    if (options.dryRun()) {
-      return new Created(info, report, work, resumed);
+    if (!options.dryRun()) {
+      SnapshotGroups.removeOrphans(groups(), Set.copyOf(names));
     }
-    writeManifest(info);
-    Path done = repository.resolve(name);
-    Files.move(work, done, StandardCopyOption.ATOMIC_MOVE);
-    pointLatestAt(name);
-    return new Created(info, report, done, resumed);
+    try (SnapshotGroups groups = SnapshotGroups.open(groups(), previous, name, options.dryRun())) {
+      // delete: a resumed tree loses what its source no longer has
+      MirrorOptions linking = previous == null ? new MirrorOptions(null, true, false, null, 0, groups)
+          : new MirrorOptions(null, true, false, repository.resolve(previous).toRealPath(),
+              nanos(readManifest(previous).map(SnapshotInfo::time).orElse(timeOf(previous))), groups);
+      CopyReport report = new CopyEngine(options.withMirror(linking), ActionListener.NONE, progress)
+          .copy(source, work);
+      SnapshotInfo info = new SnapshotInfo(name, source.toRealPath().toString(), now,
+          report.filesCopied() + report.linkedToPrevious() + report.hardLinks() + report.unchanged(),
+          report.filesCopied(), report.linkedToPrevious(), report.bytesCopied(), report.errors());
+      if (options.dryRun()) {
+        return new Created(info, report, work, resumed);
+      }
+      groups.commit();
+      writeManifest(info);
+      Path done = repository.resolve(name);
+      Files.move(work, done, StandardCopyOption.ATOMIC_MOVE);
+      pointLatestAt(name);
+      return new Created(info, report, done, resumed);
+    }
   }
 
   /**
@@ -250,6 +257,7 @@ public final class SnapshotRepository {
         Path aside = repository.resolve(n + DELETING);
         Files.move(repository.resolve(n), aside, StandardCopyOption.ATOMIC_MOVE);
         Files.deleteIfExists(manifests().resolve(n + ".json"));
+        Files.deleteIfExists(SnapshotGroups.fileOf(groups(), n));
         deleteTree(aside);
       }
       if (!kept.isEmpty()) {
@@ -269,6 +277,11 @@ public final class SnapshotRepository {
 
   private Path manifests() {
     return repository.resolve(".linksafe").resolve("manifests");
+  }
+
+  /** Where each snapshot's hard-link group locations are kept ({@link SnapshotGroups}). */
+  private Path groups() {
+    return repository.resolve(".linksafe").resolve("groups");
   }
 
   private void writeManifest(SnapshotInfo info) throws IOException {

@@ -68,7 +68,7 @@ class LinkedSymlinksTest {
 
     Path mirrored = base.resolve("mirrored");
     CopyOptions mirror = CopyOptions.defaults(true).withMirror(
-        new MirrorOptions(base.resolve("index"), true, false, null, 0));
+        new MirrorOptions(base.resolve("index"), true, false));
     new CopyEngine(mirror).copy(src, mirrored);
     assertLinkedAsInSource(mirrored);
     Object before = inode(mirrored.resolve("d/link"));
