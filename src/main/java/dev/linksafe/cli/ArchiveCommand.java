@@ -33,7 +33,7 @@ final class ArchiveCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SRC", description = "The directory to archive.")
   Path source;
 
-  @Parameters(index = "1", paramLabel = "FILE", description = "The archive to write, or - for standard output.")
+  @Parameters(index = "1", paramLabel = "FILE", description = "The archive to write, or - for standard output (not a terminal).")
   String file;
 
   @Option(names = "--compress", paramLabel = "HOW",
@@ -50,6 +50,10 @@ final class ArchiveCommand implements Callable<Integer> {
     var excludes = common.walkOptions(Main.configuration(), "archive").excludes();
     ArchiveReport report;
     if (file.equals("-")) {
+      if (System.console() != null) {
+        // as GNU tar does: an archive on the screen helps no one
+        throw new UsageException("refusing to write the archive to a terminal: redirect standard output, or give FILE");
+      }
       report = new TarWriter(excludes).write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
     } else {
       // written beside its final name and renamed: an interrupted run leaves no half archive

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 final class ExtractCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The archive, or - for standard input.")
+  @Parameters(index = "0", paramLabel = "FILE", description = "The archive, or - for standard input (not a terminal).")
   String file;
 
   @Parameters(index = "1", paramLabel = "DST", description = "Where to extract to (created if missing).")
@@ -36,6 +36,9 @@ final class ExtractCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (file.equals("-") && System.console() != null) {
+      throw new UsageException("refusing to read the archive from a terminal: redirect standard input, or give FILE");
+    }
     if (!file.equals("-") && !Files.isRegularFile(Path.of(file))) {
       throw new UsageException("archive not found: " + file);
     }

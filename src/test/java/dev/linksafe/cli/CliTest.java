@@ -224,4 +224,22 @@ class CliTest {
       assertTrue(r.err().startsWith("linksafe: " + archive + ": cannot write the archive: "), r.err());
     }
   }
+
+  /** As GNU tar does: no archive written to, or read from, a terminal (script(1) gives one). */
+  @Test
+  void anArchiveIsNeitherWrittenToNorReadFromATerminal() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "script(1) is not installed");
+    Path tree = SampleTree.create(base);
+    String[][] commands = {{"archive", tree.toString(), "-"}, {"extract", "-", base.resolve("out").toString()}};
+    for (String[] command : commands) {
+      String line = String.join(" ", dev.linksafe.testing.Privileged.javaCommand(command).stream()
+          .map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+      Process p = new ProcessBuilder("/usr/bin/script", "-qec", line, "/dev/null").redirectErrorStream(true).start();
+      String printed = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(2, p.exitValue(), printed);
+      assertTrue(printed.contains("refusing to"), printed);
+    }
+    assertTrue(Files.notExists(base.resolve("out")));
+  }
 }
