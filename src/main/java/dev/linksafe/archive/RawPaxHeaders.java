@@ -35,13 +35,28 @@ final class RawPaxHeaders extends FilterInputStream {
     return b;
   }
 
+  /**
+   * Reads {@code len} bytes, fewer only at the end of the stream. Commons Compress takes a short
+   * read inside a sparse entry's data run for the end of that run and goes on with the next
+   * hole: the rest of the run came out as zeros and every later entry was read out of step
+   * (a decompressor or a buffered pipe returns short reads wherever its buffer ends).
+   */
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
-    int n = in.read(b, off, len);
+    int n = 0;
+    boolean end = false;
+    while (n < len) {
+      int r = in.read(b, off + n, len - n);
+      if (r <= 0) {
+        end = r < 0;
+        break;
+      }
+      n += r;
+    }
     if (n > 0) {
       keep(b, off, n);
     }
-    return n;
+    return n == 0 && end ? -1 : n;
   }
 
   /** Appends bytes to the window, in at most two copies. */

@@ -63,6 +63,8 @@ public final class TarWriter {
 
   /** Files up to this size are read whole by the walking thread. */
   private static final int SMALL_FILE_BYTES = 1 << 20;
+  /** Holes worth a sparse entry: below this a file is written whole, in the plainest format. */
+  private static final long SPARSE_HOLE_BYTES = 64 * 1024;
   /** Bytes read ahead of the archive stream at most. */
   private static final int READ_AHEAD_BYTES = 8 << 20;
 
@@ -339,6 +341,8 @@ public final class TarWriter {
         tar.putArchiveEntry(e);
         tar.write(item.content());
         tar.closeArchiveEntry();
+      } else if (sparseFile(item, tar)) {
+        return;
       } else {
         try (InputStream in = walking.access.newInputStream(item.path())) {
           TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null, status.size(), null);
@@ -371,6 +375,141 @@ public final class TarWriter {
       entries++;
       files++;
       bytes += status.size();
+    }
+
+    /**
+     * Writes a file with holes as a GNU sparse entry (format 1.0 in pax, as GNU tar --sparse and
+     * bsdtar write it): its data runs only, after a map of where they go, so that an archive of
+     * a mostly empty disk image stays small and extracts with its holes. Returns false, having
+     * written nothing, for a file without enough holes, of 2 GiB or more, or whose values need
+     * Commons Compress's own pax header; it is then written whole.
+     */
+    boolean sparseFile(Item item, TarArchiveOutputStream tar) throws IOException {
+      FileStatus status = item.status();
+      if (status.size() > Integer.MAX_VALUE) {
+        // Commons Compress reads GNU.sparse.realsize as an int: linksafe extract could not read it
+        return false;
+      }
+      List<long[]> runs;
+      try {
+        runs = walking.access.dataRuns(item.path(), status.size());
+      } catch (IOException e) {
+        return false; // read whole: that read reports what is wrong with the file
+      }
+      long data = runs == null ? status.size() : runs.stream().mapToLong(r -> r[1]).sum();
+      if (runs == null || status.size() - data < SPARSE_HOLE_BYTES) {
+        return false;
+      }
+      byte[] map = sparseMap(runs, status.size());
+      long seconds = Math.floorDiv(status.modifiedNanos(), 1_000_000_000L);
+      if (exceedsUstar(seconds, map.length + data, status)) {
+        return false;
+      }
+      TarArchiveEntry e = startSparse(tar, item.name(), status);
+      e.setSize(map.length + data);
+      tar.putArchiveEntry(e);
+      tar.write(map);
+      long left = data;
+      try (InputStream in = walking.access.newInputStream(item.path())) {
+        long position = 0;
+        for (long[] run : runs) {
+          in.skipNBytes(run[0] - position);
+          BoundedOutput out = new BoundedOutput(tar, run[1]);
+          copy(in, out, run[1]);
+          left -= run[1] - out.left;
+          position = run[0] + run[1];
+          if (out.left > 0) {
+            break; // shrank
+          }
+        }
+      } catch (java.io.EOFException shrank) {
+        // skipped past its end: reported below
+      } catch (IOException readOrWrite) {
+        if (sink.failure != null) {
+          throw readOrWrite;
+        }
+        walking.problems.add(new Problem(item.name(), "read error, padded with zeros: " + Problem.reason(readOrWrite)));
+        padWithZeros(tar, left);
+        left = 0;
+      }
+      if (left > 0) {
+        // the map announced this much data: the entry must still hold it
+        padWithZeros(tar, left);
+        walking.problems.add(new Problem(item.name(), "shrank while archiving: padded with zeros"));
+      }
+      tar.closeArchiveEntry();
+      entries++;
+      files++;
+      bytes += status.size();
+      return true;
+    }
+
+    /** Copies up to {@code length} bytes, fewer where the input ends. */
+    private static void copy(InputStream in, OutputStream out, long length) throws IOException {
+      byte[] buffer = new byte[(int) Math.min(length, 256 * 1024)];
+      for (long left = length; left > 0; ) {
+        int n = in.read(buffer, 0, (int) Math.min(left, buffer.length));
+        if (n < 0) {
+          return;
+        }
+        out.write(buffer, 0, n);
+        left -= n;
+      }
+    }
+
+    /**
+     * The map that starts a GNU sparse 1.0 entry's data: the number of runs, then each run's
+     * offset and length, in decimal, a line each, padded to a whole block. A file that ends in
+     * a hole gets a last, empty run at its end, as GNU tar writes it.
+     */
+    static byte[] sparseMap(List<long[]> runs, long size) {
+      List<long[]> all = new java.util.ArrayList<>(runs);
+      long[] last = all.isEmpty() ? null : all.get(all.size() - 1);
+      if (last == null || last[0] + last[1] < size) {
+        all.add(new long[] {size, 0});
+      }
+      StringBuilder b = new StringBuilder().append(all.size()).append('\n');
+      for (long[] run : all) {
+        b.append(run[0]).append('\n').append(run[1]).append('\n');
+      }
+      byte[] text = b.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      return java.util.Arrays.copyOf(text, (text.length + 511) / 512 * 512);
+    }
+
+    /**
+     * The header of a GNU sparse 1.0 entry: a pax header of its own with the real name and size
+     * ({@code GNU.sparse.name}, {@code GNU.sparse.realsize}) and the time to the nanosecond, and a
+     * ustar header named {@code GNUSparseFile.0/...}, which a reader that knows no sparse files
+     * extracts as a file of the map and data under that name.
+     */
+    static TarArchiveEntry startSparse(TarArchiveOutputStream tar, String name, FileStatus s) throws IOException {
+      long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
+      int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
+      java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream(256);
+      if (RawNames.hasEscapes(name)) {
+        paxRecord(records, "hdrcharset", "BINARY".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+      paxRecord(records, "GNU.sparse.major", new byte[] {'1'});
+      paxRecord(records, "GNU.sparse.minor", new byte[] {'0'});
+      paxRecord(records, "GNU.sparse.name", RawNames.bytes(name));
+      paxRecord(records, "GNU.sparse.realsize",
+          Long.toString(s.size()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      paxRecord(records, "mtime", decimalSeconds(seconds, nanos));
+      writePax(tar, records, seconds);
+      TarArchiveEntry e = header(standIn("GNUSparseFile.0/" + name), TarConstants.LF_NORMAL, s);
+      e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds)));
+      return e;
+    }
+
+    /** Writes a pax header entry of the given records. */
+    private static void writePax(TarArchiveOutputStream tar, java.io.ByteArrayOutputStream records, long seconds)
+        throws IOException {
+      TarArchiveEntry pax = new TarArchiveEntry("././@PaxHeader", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
+      pax.setSize(records.size());
+      pax.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(Math.max(0, seconds))));
+      tar.putArchiveEntry(pax);
+      records.writeTo(tar);
+      tar.closeArchiveEntry();
     }
 
     void put(TarArchiveOutputStream tar, TarArchiveEntry e) throws IOException {
@@ -422,12 +561,7 @@ public final class TarWriter {
       if (reparse != null) {
         paxRecord(records, REPARSE_HEADER, Base64.getEncoder().encode(reparse));
       }
-      TarArchiveEntry pax = new TarArchiveEntry("././@PaxHeader", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
-      pax.setSize(records.size());
-      pax.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(Math.max(0, seconds))));
-      tar.putArchiveEntry(pax);
-      records.writeTo(tar);
-      tar.closeArchiveEntry();
+      writePax(tar, records, seconds);
       TarArchiveEntry e = header(nameInHeader, type, s);
       e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds)));
       if (linkName != null) {

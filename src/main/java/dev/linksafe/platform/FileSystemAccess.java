@@ -180,6 +180,15 @@ public interface FileSystemAccess extends AutoCloseable {
    */
   void setMetadata(Path path, FileStatus like, boolean owner) throws IOException;
 
+  /**
+   * Where a regular file of {@code size} bytes holds data, as {@code {offset, length}} runs in
+   * order (the rest are holes), when the file system says (SEEK_DATA and SEEK_HOLE); null when
+   * it cannot, and the file is to be read whole.
+   */
+  default java.util.List<long[]> dataRuns(Path file, long size) throws IOException {
+    return null;
+  }
+
   /** The extended attributes of a name (not followed), by name; empty where unsupported. */
   Map<String, byte[]> readXattrs(Path path) throws IOException;
 

@@ -927,6 +927,45 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return copied;
   }
 
+  @Override
+  public List<long[]> dataRuns(Path file, long size) throws IOException {
+    int fd;
+    try (At at = reading(file)) {
+      fd = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_RDONLY | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw error(e, file, "cannot open for reading");
+    }
+    try {
+      List<long[]> runs = new ArrayList<>();
+      long offset = 0;
+      while (offset < size) {
+        long data;
+        try {
+          data = LinuxLibc.lseek(fd, offset, LinuxLibc.SEEK_DATA);
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() == LinuxLibc.ENXIO) {
+            break; // only a hole remains
+          }
+          return null; // no hole support here
+        }
+        if (data >= size) {
+          break; // grew since its status was taken: the rest is not this entry's
+        }
+        long hole;
+        try {
+          hole = Math.min(size, LinuxLibc.lseek(fd, data, LinuxLibc.SEEK_HOLE));
+        } catch (LastErrorException e) {
+          hole = size;
+        }
+        runs.add(new long[] {data, hole - data});
+        offset = hole;
+      }
+      return runs;
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
   /** Copies up to {@code length} bytes from {@code offset} (to end of file when the source ends). */
   private long copyRange(int in, int out, long offset, long length, Path source, Path target,
       boolean mayShare) throws IOException {

@@ -9,10 +9,12 @@ import dev.linksafe.testing.Privileged;
 import dev.linksafe.testing.Trees;
 import dev.linksafe.verify.TreeComparator;
 import dev.linksafe.verify.VerifyReport;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -128,6 +130,96 @@ class ArchiveInteropTest {
     for (String sparse : new String[] {"sparse-large.img", "sparse-odd-size-ending-in-a-hole.img"}) {
       long blocks = Long.parseLong(Privileged.run("stat", "-c", "%b", out.resolve(sparse).toString()).trim());
       assertTrue(blocks * 512 < 256 * 1024, sparse + " allocated " + blocks + " blocks of 512 bytes");
+    }
+  }
+
+  /**
+   * A file with holes is archived as a GNU sparse entry: its data only, so the archive of a
+   * 64 MiB file holding a few bytes stays a few blocks, and GNU tar, bsdtar and linksafe extract
+   * it with its bytes and its holes. A file without holes is not.
+   */
+  @Test
+  void filesWithHolesAreArchivedWithoutThem() throws Exception {
+    Path tree = Files.createDirectories(base.resolve("holes"));
+    try (var f = new java.io.RandomAccessFile(tree.resolve("disk.img").toFile(), "rw")) {
+      f.setLength(64L << 20);
+      f.seek(5L << 20);
+      f.write("a block of data".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      f.seek((64L << 20) - 3);
+      f.write("end".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    try (var f = new java.io.RandomAccessFile(tree.resolve("ends-in-a-hole.img").toFile(), "rw")) {
+      f.setLength((8L << 20) + 7);
+      f.write("start".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    byte[] dense = new byte[3 << 20];
+    new java.util.Random(11).nextBytes(dense);
+    Files.write(tree.resolve("dense.bin"), dense);
+    Path archive = base.resolve("holes.tar");
+    try (OutputStream out = Files.newOutputStream(archive)) {
+      ArchiveReport r = new TarWriter(ExcludeFilter.NONE).write(tree, out, Compression.NONE);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    assertTrue(Files.size(archive) < dense.length + (64 << 10), "holes left out: " + Files.size(archive));
+    List<Path> extracted = new java.util.ArrayList<>();
+    Path ours = base.resolve("holes-linksafe");
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true).extract(in, ours);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    extracted.add(ours);
+    for (String tool : List.of("tar", "bsdtar")) {
+      if (!Privileged.hasCommand(tool)) {
+        Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+      }
+      Path out = Files.createDirectories(base.resolve("holes-" + tool));
+      Privileged.run(tool, "-C", out.toString(), "-xf", archive.toString());
+      extracted.add(out);
+    }
+    for (Path out : extracted) {
+      assertSame(tree, out, EXACT);
+      for (String name : List.of("disk.img", "dense.bin", "ends-in-a-hole.img")) {
+        assertEquals(-1, Files.mismatch(tree.resolve(name), out.resolve(name)), out + "/" + name);
+      }
+      for (String name : List.of("disk.img", "ends-in-a-hole.img")) {
+        long blocks = Long.parseLong(Privileged.run("stat", "-c", "%b", out.resolve(name).toString()).trim());
+        assertTrue(blocks * 512 < 256 * 1024, out + "/" + name + " allocated " + blocks + " blocks of 512 bytes");
+      }
+    }
+  }
+
+  /**
+   * Archives read through a stream that returns short reads, as a decompressor or a pipe does
+   * wherever its buffer ends: Commons Compress took a short read inside a sparse entry's data
+   * for the end of its data, gave zeros for the rest and read every later entry out of step.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tar", "bsdtar", "linksafe"})
+  void sparseEntriesSurviveShortReads(String tool) throws Exception {
+    Path tree = tree();
+    Path archive = base.resolve(tool + "-short.tar");
+    if (tool.equals("linksafe")) {
+      archive = write(tree, tool + "-short.tar");
+    } else if (!Privileged.hasCommand(tool)) {
+      Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+    } else if (tool.equals("tar")) {
+      Privileged.run(tool, "--format=pax", "--sparse", "-C", tree.toString(), "-cf", archive.toString(), ".");
+    } else {
+      Privileged.run(tool, "--format=pax", "-C", tree.toString(), "-cf", archive.toString(), ".");
+    }
+    Path out = base.resolve("short-" + tool);
+    try (InputStream in = new java.io.FilterInputStream(Files.newInputStream(archive)) {
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            return super.read(b, off, Math.min(len, 1000)); // never a whole block
+          }
+        }) {
+      ArchiveReport r = new TarExtractor(true).extract(in, out);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    assertSame(tree, out, tool.equals("linksafe") ? EXACT : 0);
+    for (String sparse : new String[] {"sparse-large.img", "sparse-odd-size-ending-in-a-hole.img"}) {
+      assertEquals(-1, Files.mismatch(tree.resolve(sparse), out.resolve(sparse)), sparse);
     }
   }
 
