@@ -111,8 +111,8 @@ final class RawPaxHeaders extends FilterInputStream {
    * values as raw bytes; null when it is not in the window.
    */
   Map<String, byte[]> lastHeader() {
-    long entryHeader = position - BLOCK;
-    if (entryHeader < 0 || entryHeader % BLOCK != 0) {
+    long entryHeader = entryHeader();
+    if (entryHeader < 0) {
       return null; // not where Commons Compress leaves the stream after a header: nothing trusted
     }
     for (long header = entryHeader - 2 * BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
@@ -133,8 +133,8 @@ final class RawPaxHeaders extends FilterInputStream {
    * bytes, or null where the header has none (empty link name).
    */
   byte[][] lastUstarNames() {
-    long header = position - BLOCK;
-    if (header < 0 || header % BLOCK != 0) {
+    long header = entryHeader();
+    if (header < 0) {
       return null;
     }
     byte[] name = field(header, 100);
@@ -150,6 +150,39 @@ final class RawPaxHeaders extends FilterInputStream {
       name = joined;
     }
     return new byte[][] {name, link.length == 0 ? null : link};
+  }
+
+  /**
+   * Where the entry header read last starts: the block just read, or for a GNU sparse 1.0 entry,
+   * whose map Commons Compress reads on with the header, the last block before it whose checksum
+   * holds (a map is decimal text, which no checksum fits); -1 when none is in the window.
+   */
+  private long entryHeader() {
+    if (position < BLOCK || position % BLOCK != 0) {
+      return -1;
+    }
+    for (long header = position - BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
+      if (checksumHolds(header)) {
+        return header;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether a block's checksum field matches its bytes, summed unsigned or signed as tar allows. */
+  private boolean checksumHolds(long header) {
+    long stored = octal(header + 148, 8);
+    if (stored < 0) {
+      return false;
+    }
+    long unsigned = 0;
+    long signed = 0;
+    for (int i = 0; i < BLOCK; i++) {
+      byte b = i >= 148 && i < 156 ? (byte) ' ' : at(header + i);
+      unsigned += b & 0xff;
+      signed += b;
+    }
+    return stored == unsigned || stored == signed;
   }
 
   /** A NUL-terminated (or full) header field's bytes. */

@@ -131,7 +131,9 @@ public final class TarExtractor {
             continue;
           }
           byte[][] ustar = raw.lastUstarNames();
-          if (records != null && records.containsKey("path")) {
+          if (records != null && records.containsKey("GNU.sparse.name")) {
+            name = RawNames.text(records.get("GNU.sparse.name")); // a sparse 1.0 entry's real name
+          } else if (records != null && records.containsKey("path")) {
             name = RawNames.text(records.get("path"));
           } else if (ustar != null && fromField(ustar[0], name)) {
             name = RawNames.text(ustar[0]);

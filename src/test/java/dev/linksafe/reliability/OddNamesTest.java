@@ -112,7 +112,13 @@ class OddNamesTest {
         "os.symlink(b'bad-\\xff.txt', os.path.join(d, b'link-\\xfc'))",
         "os.symlink(b'target-\\xf0', os.path.join(d, b'plain-link'))",
         "os.mkdir(os.path.join(d, b'dir-\\xfb'))",
-        "open(os.path.join(d, b'dir-\\xfb', b'inner-\\xfa'), 'w').write('z')"));
+        "open(os.path.join(d, b'dir-\\xfb', b'inner-\\xfa'), 'w').write('z')",
+        // large enough to be streamed, with holes: a sparse entry, its raw name in GNU.sparse.name
+        // (linksafe, GNU tar --sparse) or path (bsdtar), read after its map
+        "f = os.open(os.path.join(d, b'holes-\\xf9.img'), os.O_CREAT | os.O_WRONLY, 0o644)",
+        "os.ftruncate(f, 3 << 19)",
+        "os.pwrite(f, b'data', 1 << 20)",
+        "os.close(f)"));
     String expected = Privileged.run("python3", "-c", LISTING, src.toString());
 
     Path ours = base.resolve("ours.tar");
@@ -127,7 +133,12 @@ class OddNamesTest {
         Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
       }
       Path theirs = base.resolve(tool + ".tar");
-      Privileged.run(tool, "--format=pax", "-C", src.toString(), "-cf", theirs.toString(), ".");
+      if (tool.equals("tar")) {
+        // its sparse entry names the file in GNU.sparse.name, raw
+        Privileged.run(tool, "--format=pax", "--sparse", "-C", src.toString(), "-cf", theirs.toString(), ".");
+      } else {
+        Privileged.run(tool, "--format=pax", "-C", src.toString(), "-cf", theirs.toString(), ".");
+      }
       archives.add(theirs);
       Path out = Files.createDirectories(base.resolve(tool + "-from-ours"));
       Privileged.run(tool, "-C", out.toString(), "-xf", ours.toString());
