@@ -896,31 +896,17 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     if (size < SPARSE_THRESHOLD) {
       return copyRange(in, out, 0, size, source, target, mayShare);
     }
+    List<long[]> runs = dataRuns(in, size);
+    if (runs == null) {
+      // no hole support: copy it flat
+      return copyRange(in, out, 0, Long.MAX_VALUE, source, target, mayShare);
+    }
     long copied = 0;
-    long offset = 0;
-    while (offset < size) {
-      long data;
-      try {
-        data = LinuxLibc.lseek(in, offset, LinuxLibc.SEEK_DATA);
-      } catch (LastErrorException e) {
-        if (e.getErrorCode() == LinuxLibc.ENXIO) {
-          break; // only a hole remains
-        }
-        // no hole support: copy the rest flat
-        copied += copyRange(in, out, offset, Long.MAX_VALUE, source, target, mayShare);
-        return copied;
-      }
-      long hole;
-      try {
-        hole = LinuxLibc.lseek(in, data, LinuxLibc.SEEK_HOLE);
-      } catch (LastErrorException e) {
-        hole = size;
-      }
-      copied += copyRange(in, out, data, hole - data, source, target, mayShare);
-      offset = hole;
+    for (long[] run : runs) {
+      copied += copyRange(in, out, run[0], run[1], source, target, mayShare);
     }
     try {
-      LinuxLibc.ftruncate(out, Math.max(size, offset));
+      LinuxLibc.ftruncate(out, size);
     } catch (LastErrorException e) {
       throw error(e, target, "cannot set size");
     }
@@ -936,34 +922,42 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       throw error(e, file, "cannot open for reading");
     }
     try {
-      List<long[]> runs = new ArrayList<>();
-      long offset = 0;
-      while (offset < size) {
-        long data;
-        try {
-          data = LinuxLibc.lseek(fd, offset, LinuxLibc.SEEK_DATA);
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() == LinuxLibc.ENXIO) {
-            break; // only a hole remains
-          }
-          return null; // no hole support here
-        }
-        if (data >= size) {
-          break; // grew since its status was taken: the rest is not this entry's
-        }
-        long hole;
-        try {
-          hole = Math.min(size, LinuxLibc.lseek(fd, data, LinuxLibc.SEEK_HOLE));
-        } catch (LastErrorException e) {
-          hole = size;
-        }
-        runs.add(new long[] {data, hole - data});
-        offset = hole;
-      }
-      return runs;
+      return dataRuns(fd, size);
     } finally {
       closeQuietly(fd);
     }
+  }
+
+  /**
+   * The data runs of the first {@code size} bytes of an open file, from SEEK_DATA and
+   * SEEK_HOLE; null where the file system does not tell.
+   */
+  private static List<long[]> dataRuns(int fd, long size) {
+    List<long[]> runs = new ArrayList<>();
+    long offset = 0;
+    while (offset < size) {
+      long data;
+      try {
+        data = LinuxLibc.lseek(fd, offset, LinuxLibc.SEEK_DATA);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == LinuxLibc.ENXIO) {
+          break; // only a hole remains
+        }
+        return null;
+      }
+      if (data >= size) {
+        break; // grew since its status was taken: the rest is not this entry's
+      }
+      long hole;
+      try {
+        hole = Math.min(size, LinuxLibc.lseek(fd, data, LinuxLibc.SEEK_HOLE));
+      } catch (LastErrorException e) {
+        hole = size;
+      }
+      runs.add(new long[] {data, hole - data});
+      offset = hole;
+    }
+    return runs;
   }
 
   /** Copies up to {@code length} bytes from {@code offset} (to end of file when the source ends). */
