@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
     description = {"Writes SRC as a POSIX (pax) tar archive with its links intact: each "
         + "hard-link group's first name as a file and the others as hard links, symlinks with "
         + "their exact targets, times to the nanosecond, modes and owners; junctions as symlinks "
-        + "carrying their reparse buffer (pax header LINKSAFE.reparse). FILE '-' is standard "
-        + "output. GNU tar and bsdtar read it."},
+        + "carrying their reparse buffer (pax header LINKSAFE.reparse); files with holes (under "
+        + "2 GiB) as GNU sparse entries, their data only. FILE '-' is standard output. GNU tar and "
+        + "bsdtar read it."},
     footer = ExitCodes.HELP_FOOTER)
 final class ArchiveCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
