@@ -17,8 +17,6 @@ import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -27,9 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a tree as a POSIX (pax) tar stream: names in sorted order, each hard-link group's first
@@ -44,6 +39,14 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 public final class TarWriter {
   /** The pax header holding a reparse point's raw buffer, base64. */
   public static final String REPARSE_HEADER = "LINKSAFE.reparse";
+
+  private static final byte LF_NORMAL = '0';
+  private static final byte LF_LINK = '1';
+  private static final byte LF_SYMLINK = '2';
+  private static final byte LF_CHR = '3';
+  private static final byte LF_BLK = '4';
+  private static final byte LF_DIR = '5';
+  private static final byte LF_FIFO = '6';
 
   private final ExcludeFilter excludes;
   private final FileId archive;
@@ -77,11 +80,13 @@ public final class TarWriter {
     walker.start();
     ArchiveOutput sink = new ArchiveOutput(out);
     Writing w = new Writing(walking, sink);
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
-        compression.wrap(new BufferedOutputStream(sink, 256 * 1024)), "UTF-8")) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-      tar.setAddPaxHeadersForNonAsciiNames(true);
+    // buffered on both sides of a compressor: headers reach it a block at a time, and it
+    // hands its output on in pieces of a few hundred bytes
+    OutputStream buffered = new BufferedOutputStream(sink, 256 * 1024);
+    if (compression != Compression.NONE) {
+      buffered = new BufferedOutputStream(compression.wrap(buffered), 64 * 1024);
+    }
+    try (TarOutput tar = new TarOutput(buffered)) {
       w.all(tar);
       tar.finish();
     } finally {
@@ -271,7 +276,7 @@ public final class TarWriter {
       this.sink = sink;
     }
 
-    void all(TarArchiveOutputStream tar) throws IOException {
+    void all(TarOutput tar) throws IOException {
       while (true) {
         Item item;
         try {
@@ -302,52 +307,53 @@ public final class TarWriter {
       }
     }
 
-    void entry(Item item, TarArchiveOutputStream tar) throws IOException {
+    void entry(Item item, TarOutput tar) throws IOException {
       FileStatus status = item.status();
       if (item.hardLink()) {
-        put(tar, start(tar, item.name(), TarConstants.LF_LINK, status, item.linkName(), 0, null));
+        put(tar, header(item.name(), LF_LINK, status, 0, item.linkName(), null));
         links++;
         return;
       }
       switch (status.kind()) {
         case DIRECTORY -> {
-          put(tar, start(tar, item.name(), TarConstants.LF_DIR, status, null, 0, null));
+          put(tar, header(item.name(), LF_DIR, status, 0, null, null));
           directories++;
         }
         case REGULAR_FILE -> file(item, tar);
         case SYMLINK, REPARSE_POINT -> {
-          put(tar, start(tar, item.name(), TarConstants.LF_SYMLINK, status, item.linkName(), 0,
-              item.reparse() == null ? null : item.reparse().raw()));
+          byte[] reparse = null;
+          if (item.reparse() != null) {
+            java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream(128);
+            TarOutput.record(record, REPARSE_HEADER, Base64.getEncoder().encode(item.reparse().raw()));
+            reparse = record.toByteArray();
+          }
+          put(tar, header(item.name(), LF_SYMLINK, status, 0, item.linkName(), reparse));
           symlinks++;
         }
         case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> {
-          byte type = status.kind() == EntryKind.FIFO ? TarConstants.LF_FIFO
-              : status.kind() == EntryKind.CHARACTER_DEVICE ? TarConstants.LF_CHR : TarConstants.LF_BLK;
-          TarArchiveEntry e = start(tar, item.name(), type, status, null, 0, null);
+          byte type = status.kind() == EntryKind.FIFO ? LF_FIFO
+              : status.kind() == EntryKind.CHARACTER_DEVICE ? LF_CHR : LF_BLK;
           long rdev = status.rdev();
-          e.setDevMajor((int) (((rdev >>> 32) & 0xfffff000L) | ((rdev >>> 8) & 0xfffL)));
-          e.setDevMinor((int) (((rdev >>> 12) & 0xffffff00L) | (rdev & 0xffL)));
-          put(tar, e);
+          int major = (int) (((rdev >>> 32) & 0xfffff000L) | ((rdev >>> 8) & 0xfffL));
+          int minor = (int) (((rdev >>> 12) & 0xffffff00L) | (rdev & 0xffL));
+          put(tar, new TarOutput.Header(item.name(), type, status.mode(), status.uid(), status.gid(),
+              status.modifiedNanos(), 0, null, major, minor, null, false));
         }
         default -> throw new IllegalStateException("not queued: " + status.kind());
       }
     }
 
-    void file(Item item, TarArchiveOutputStream tar) throws IOException {
+    void file(Item item, TarOutput tar) throws IOException {
       FileStatus status = item.status();
       if (item.content() != null) {
-        TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null, item.content().length, null);
-        e.setSize(item.content().length);
-        tar.putArchiveEntry(e);
+        tar.putEntry(header(item.name(), LF_NORMAL, status, item.content().length, null, null));
         tar.write(item.content());
-        tar.closeArchiveEntry();
+        tar.closeEntry();
       } else if (sparseFile(item, tar)) {
         return;
       } else {
         try (InputStream in = walking.access.newInputStream(item.path())) {
-          TarArchiveEntry e = start(tar, item.name(), TarConstants.LF_NORMAL, status, null, status.size(), null);
-          e.setSize(status.size());
-          tar.putArchiveEntry(e);
+          tar.putEntry(header(item.name(), LF_NORMAL, status, status.size(), null, null));
           BoundedOutput data = new BoundedOutput(tar, status.size());
           try {
             in.transferTo(data);
@@ -358,7 +364,7 @@ public final class TarWriter {
             // a read error: the header announced the size, so the entry must still hold it
             // (or every later header would be read as data), as GNU tar pads it
             padWithZeros(tar, data.left);
-            tar.closeArchiveEntry();
+            tar.closeEntry();
             walking.problems.add(new Problem(item.name(), "read error after "
                 + (status.size() - data.left) + " bytes, padded with zeros: " + Problem.reason(readOrWrite)));
             entries++;
@@ -369,7 +375,7 @@ public final class TarWriter {
             padWithZeros(tar, data.left);
             walking.problems.add(new Problem(item.name(), "shrank while archiving: padded with zeros"));
           }
-          tar.closeArchiveEntry();
+          tar.closeEntry();
         }
       }
       entries++;
@@ -381,10 +387,10 @@ public final class TarWriter {
      * Writes a file with holes as a GNU sparse entry (format 1.0 in pax, as GNU tar --sparse and
      * bsdtar write it): its data runs only, after a map of where they go, so that an archive of
      * a mostly empty disk image stays small and extracts with its holes. Returns false, having
-     * written nothing, for a file without enough holes, of 2 GiB or more, or whose values need
-     * Commons Compress's own pax header; it is then written whole.
+     * written nothing, for a file without enough holes or of 2 GiB or more; it is then written
+     * whole.
      */
-    boolean sparseFile(Item item, TarArchiveOutputStream tar) throws IOException {
+    boolean sparseFile(Item item, TarOutput tar) throws IOException {
       FileStatus status = item.status();
       if (status.size() > Integer.MAX_VALUE) {
         // Commons Compress reads GNU.sparse.realsize as an int: linksafe extract could not read it
@@ -401,13 +407,7 @@ public final class TarWriter {
         return false;
       }
       byte[] map = sparseMap(runs, status.size());
-      long seconds = Math.floorDiv(status.modifiedNanos(), 1_000_000_000L);
-      if (exceedsUstar(seconds, map.length + data, status)) {
-        return false;
-      }
-      TarArchiveEntry e = startSparse(tar, item.name(), status);
-      e.setSize(map.length + data);
-      tar.putArchiveEntry(e);
+      tar.putEntry(sparseHeader(item.name(), status, map.length + data));
       tar.write(map);
       long left = data;
       try (InputStream in = walking.access.newInputStream(item.path())) {
@@ -437,7 +437,7 @@ public final class TarWriter {
         padWithZeros(tar, left);
         walking.problems.add(new Problem(item.name(), "shrank while archiving: padded with zeros"));
       }
-      tar.closeArchiveEntry();
+      tar.closeEntry();
       entries++;
       files++;
       bytes += status.size();
@@ -477,160 +477,36 @@ public final class TarWriter {
     }
 
     /**
-     * The header of a GNU sparse 1.0 entry: a pax header of its own with the real name and size
-     * ({@code GNU.sparse.name}, {@code GNU.sparse.realsize}) and the time to the nanosecond, and a
-     * ustar header named {@code GNUSparseFile.0/...}, which a reader that knows no sparse files
-     * extracts as a file of the map and data under that name.
+     * The header of a GNU sparse 1.0 entry: pax records with the real name and size
+     * ({@code GNU.sparse.name}, {@code GNU.sparse.realsize}), and a ustar name
+     * {@code GNUSparseFile.0/...}, which a reader that knows no sparse files extracts as a file
+     * of the map and data under that name.
      */
-    static TarArchiveEntry startSparse(TarArchiveOutputStream tar, String name, FileStatus s) throws IOException {
-      long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
-      int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
+    static TarOutput.Header sparseHeader(String name, FileStatus s, long stored) {
       java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream(256);
-      if (RawNames.hasEscapes(name)) {
-        paxRecord(records, "hdrcharset", "BINARY".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      }
-      paxRecord(records, "GNU.sparse.major", new byte[] {'1'});
-      paxRecord(records, "GNU.sparse.minor", new byte[] {'0'});
-      paxRecord(records, "GNU.sparse.name", RawNames.bytes(name));
-      paxRecord(records, "GNU.sparse.realsize",
-          Long.toString(s.size()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      paxRecord(records, "mtime", decimalSeconds(seconds, nanos));
-      writePax(tar, records, seconds);
-      TarArchiveEntry e = header(standIn("GNUSparseFile.0/" + name), TarConstants.LF_NORMAL, s);
-      e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds)));
-      return e;
+      TarOutput.record(records, "GNU.sparse.major", new byte[] {'1'});
+      TarOutput.record(records, "GNU.sparse.minor", new byte[] {'0'});
+      TarOutput.record(records, "GNU.sparse.name", RawNames.bytes(name));
+      TarOutput.record(records, "GNU.sparse.realsize", TarOutput.ascii(Long.toString(s.size())));
+      return new TarOutput.Header(TarOutput.standIn("GNUSparseFile.0/" + name), LF_NORMAL, s.mode(),
+          s.uid(), s.gid(), s.modifiedNanos(), stored, null, 0, 0, records.toByteArray(), RawNames.hasEscapes(name));
     }
 
-    /** Writes a pax header entry of the given records. */
-    private static void writePax(TarArchiveOutputStream tar, java.io.ByteArrayOutputStream records, long seconds)
-        throws IOException {
-      TarArchiveEntry pax = new TarArchiveEntry("././@PaxHeader", TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
-      pax.setSize(records.size());
-      pax.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(Math.max(0, seconds))));
-      tar.putArchiveEntry(pax);
-      records.writeTo(tar);
-      tar.closeArchiveEntry();
-    }
-
-    void put(TarArchiveOutputStream tar, TarArchiveEntry e) throws IOException {
-      tar.putArchiveEntry(e);
-      tar.closeArchiveEntry();
+    void put(TarOutput tar, TarOutput.Header h) throws IOException {
+      tar.putEntry(h);
+      tar.closeEntry();
       entries++;
     }
 
     /**
-     * The header of an entry, its link name set. Commons Compress writes a pax time to 100 ns
-     * (seven decimals) and a name that is not valid UTF-8 not at all, so an entry with either
-     * (most files on ext4, xfs or btrfs have nanoseconds) gets a pax header written here: the
-     * time to the nanosecond, the name and link as raw bytes (with {@code hdrcharset=BINARY}
-     * when they are not UTF-8, as GNU tar writes them), its reparse buffer. The entry itself then
-     * gets an ASCII stand-in name and a whole-second time, so that Commons Compress adds no pax
-     * header of its own that would override this one. Values too large for the ustar fields
-     * (sizes from 8 GiB, large ids, times before 1970) are left to Commons Compress, whose
-     * header then carries them and the time to 100 ns.
+     * The header of an entry: the time to the nanosecond, the name and link as raw bytes where
+     * they are not UTF-8 (with {@code hdrcharset=BINARY}, as GNU tar writes them), values too
+     * large for ustar and a reparse buffer in pax records.
      */
-    static TarArchiveEntry start(TarArchiveOutputStream tar, String name, byte type, FileStatus s,
-        String linkName, long size, byte[] reparse) throws IOException {
-      long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
-      int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
-      boolean raw = RawNames.hasEscapes(name) || (linkName != null && RawNames.hasEscapes(linkName));
-      boolean fine = nanos % 100 != 0;
-      if ((!raw && !fine) || (!raw && exceedsUstar(seconds, size, s))) {
-        TarArchiveEntry e = header(name, type, s);
-        if (linkName != null) {
-          e.setLinkName(linkName);
-        }
-        if (reparse != null) {
-          e.addPaxHeader(REPARSE_HEADER, Base64.getEncoder().encodeToString(reparse));
-        }
-        return e;
-      }
-      java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream(256);
-      if (raw) {
-        paxRecord(records, "hdrcharset", "BINARY".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      }
-      String nameInHeader = standIn(name);
-      if (raw || !nameInHeader.equals(name)) {
-        paxRecord(records, "path", RawNames.bytes(name));
-      }
-      String linkInHeader = linkName == null ? null : standIn(linkName);
-      if (linkName != null && (raw || !linkInHeader.equals(linkName))) {
-        paxRecord(records, "linkpath", RawNames.bytes(linkName));
-      }
-      paxRecord(records, "mtime", decimalSeconds(seconds, nanos));
-      if (reparse != null) {
-        paxRecord(records, REPARSE_HEADER, Base64.getEncoder().encode(reparse));
-      }
-      writePax(tar, records, seconds);
-      TarArchiveEntry e = header(nameInHeader, type, s);
-      e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds)));
-      if (linkName != null) {
-        e.setLinkName(linkInHeader);
-      }
-      return e;
-    }
-
-    /** Whether a value does not fit its ustar field, so that Commons Compress must write it. */
-    private static boolean exceedsUstar(long seconds, long size, FileStatus s) {
-      return seconds < 0 || seconds > TarConstants.MAXSIZE || size > TarConstants.MAXSIZE
-          || s.uid() > TarConstants.MAXID || s.gid() > TarConstants.MAXID
-          || Long.compareUnsigned(s.rdev(), TarConstants.MAXID) > 0;
-    }
-
-    /** {@code seconds.nnnnnnnnn}, as GNU tar writes pax times. */
-    private static byte[] decimalSeconds(long seconds, int nanos) {
-      String fraction = Integer.toString(nanos);
-      return (seconds + "." + "000000000".substring(fraction.length()) + fraction)
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    /** One pax record, {@code "<length> <key>=<value>\n"}, the length counting itself. */
-    private static void paxRecord(java.io.ByteArrayOutputStream out, String key, byte[] value) {
-      int rest = 1 + key.length() + 1 + value.length + 1; // space, key, '=', value, newline
-      int length = rest + Integer.toString(rest).length();
-      if (Integer.toString(length).length() != Integer.toString(rest).length()) {
-        length++;
-      }
-      byte[] head = (length + " " + key + "=").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      out.write(head, 0, head.length);
-      out.write(value, 0, value.length);
-      out.write('\n');
-    }
-
-    /**
-     * A short ASCII name for the ustar header of an entry whose real name is in a pax header. A
-     * name cut short must not end in '/', which marks a directory (and a size of zero).
-     */
-    static String standIn(String name) {
-      boolean directory = name.endsWith("/");
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < name.length() && b.length() < 90; i++) {
-        char c = name.charAt(i);
-        b.append(c >= 0x20 && c < 0x7f ? c : '_');
-      }
-      while (b.length() > 0 && b.charAt(b.length() - 1) == '/') {
-        b.setLength(b.length() - 1);
-      }
-      if (b.length() == 0) {
-        b.append('_');
-      }
-      if (directory) {
-        b.append('/');
-      }
-      return b.toString();
-    }
-
-    static TarArchiveEntry header(String name, byte type, FileStatus s) {
-      TarArchiveEntry e = new TarArchiveEntry(name, type, true);
-      e.setMode(s.mode());
-      if (s.uid() >= 0) {
-        e.setUserId(s.uid());
-        e.setGroupId(s.gid());
-      }
-      long seconds = Math.floorDiv(s.modifiedNanos(), 1_000_000_000L);
-      int nanos = (int) Math.floorMod(s.modifiedNanos(), 1_000_000_000L);
-      e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(seconds, nanos)));
-      return e;
+    static TarOutput.Header header(String name, byte type, FileStatus s, long size, String linkName,
+        byte[] extra) {
+      return new TarOutput.Header(name, type, s.mode(), s.uid(), s.gid(), s.modifiedNanos(), size, linkName,
+          0, 0, extra, false);
     }
   }
 

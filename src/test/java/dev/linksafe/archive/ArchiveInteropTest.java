@@ -223,6 +223,57 @@ class ArchiveInteropTest {
     }
   }
 
+  /**
+   * Values the ustar fields cannot hold go in pax records, with the time still to the
+   * nanosecond: ids from 2,097,152, times before 1970 (a fraction below zero counts down) and
+   * after 2242, a size from 8 GiB.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"linksafe", "tar", "bsdtar"})
+  void valuesBeyondUstarFieldsSurvive(String tool) throws Exception {
+    Privileged.requireRoot();
+    Path tree = Files.createDirectories(base.resolve("large"));
+    Path owned = Files.writeString(tree.resolve("owned-by-a-large-id"), "x");
+    Privileged.run("chown", "3000000:4000000", owned.toString());
+    Path old = Files.writeString(tree.resolve("before-1970"), "y");
+    Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(java.time.Instant.ofEpochSecond(-2, 500_000_000)));
+    Path late = Files.writeString(tree.resolve("after-2242"), "z");
+    Files.setLastModifiedTime(late, java.nio.file.attribute.FileTime.from(java.time.Instant.ofEpochSecond(10_413_792_000L, 7)));
+    Path archive = base.resolve("large.tar");
+    try (OutputStream out = Files.newOutputStream(archive)) {
+      ArchiveReport r = new TarWriter(ExcludeFilter.NONE).write(tree, out, Compression.NONE);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    Path out = Files.createDirectories(base.resolve("large-" + tool));
+    if (tool.equals("linksafe")) {
+      try (InputStream in = Files.newInputStream(archive)) {
+        ArchiveReport r = new TarExtractor(true).extract(in, out);
+        assertEquals(0, r.errors(), r.problems().toString());
+      }
+    } else {
+      if (!Privileged.hasCommand(tool)) {
+        Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+      }
+      Privileged.run(tool, "--numeric-owner", "-C", out.toString(), "-xf", archive.toString());
+    }
+    assertEquals(3000000, Files.getAttribute(out.resolve("owned-by-a-large-id"), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertEquals(4000000, Files.getAttribute(out.resolve("owned-by-a-large-id"), "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertEquals(Files.getLastModifiedTime(old), Files.getLastModifiedTime(out.resolve("before-1970")));
+    assertEquals(Files.getLastModifiedTime(late), Files.getLastModifiedTime(out.resolve("after-2242")));
+
+    // a size from 8 GiB: the headers of such an entry, read back by Commons Compress
+    java.io.ByteArrayOutputStream headers = new java.io.ByteArrayOutputStream();
+    TarOutput tar = new TarOutput(headers);
+    tar.putEntry(new TarOutput.Header("huge.img", (byte) '0', 0644, 0, 0, 1_700_000_000_123_456_789L, 9L << 30, null));
+    try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new java.io.ByteArrayInputStream(headers.toByteArray()))) {
+      var entry = in.getNextEntry();
+      assertEquals("huge.img", entry.getName());
+      assertEquals(9L << 30, entry.getSize());
+      assertEquals(java.time.Instant.ofEpochSecond(1_700_000_000L, 123_456_789), entry.getLastModifiedTime().toInstant());
+    }
+  }
+
   @Test
   void archiveStreamsToStandardOutput() throws Exception {
     Path tree = tree();
