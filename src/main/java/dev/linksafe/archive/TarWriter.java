@@ -68,6 +68,8 @@ public final class TarWriter {
   private static final int SMALL_FILE_BYTES = 1 << 20;
   /** Holes worth a sparse entry: below this a file is written whole, in the plainest format. */
   private static final long SPARSE_HOLE_BYTES = 64 * 1024;
+  /** Items the walk hands the writer at once (fewer when it must wait for the writer). */
+  private static final int BATCH_ITEMS = 128;
   /** Bytes read ahead of the archive stream at most. */
   private static final int READ_AHEAD_BYTES = 8 << 20;
 
@@ -118,7 +120,12 @@ public final class TarWriter {
     final Path root;
     final HardLinkTracker<String> groups = new HardLinkTracker<>();
     final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
-    final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(1024);
+    /**
+     * Items handed over in batches: one hand-over an item cost a wake-up of the other thread (a
+     * futex call each side) for every name.
+     */
+    final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(64);
+    private List<Item> batch = new ArrayList<>(BATCH_ITEMS);
     final Semaphore budget = new Semaphore(READ_AHEAD_BYTES);
     /** What stopped the walk, if it failed. */
     volatile RuntimeException failure;
@@ -138,9 +145,24 @@ public final class TarWriter {
         failure = e;
       }
       try {
-        queue.put(Item.END);
+        flush();
+        queue.put(List.of(Item.END));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+    }
+
+    void put(Item item) throws InterruptedException {
+      batch.add(item);
+      if (batch.size() == BATCH_ITEMS) {
+        flush();
+      }
+    }
+
+    void flush() throws InterruptedException {
+      if (!batch.isEmpty()) {
+        queue.put(batch);
+        batch = new ArrayList<>(BATCH_ITEMS);
       }
     }
 
@@ -195,7 +217,7 @@ public final class TarWriter {
     void entry(Path path, String name, FileStatus status) throws IOException, InterruptedException {
       switch (status.kind()) {
         case DIRECTORY -> {
-          queue.put(new Item(name + "/", path, status, null, null, null, false));
+          put(new Item(name + "/", path, status, null, null, null, false));
           directory(path, name + "/");
         }
         case REGULAR_FILE -> file(path, name, status);
@@ -206,11 +228,11 @@ public final class TarWriter {
           Optional<ReparsePoint> reparse = access.supportsReparsePoints() ? access.readReparsePoint(path) : Optional.empty();
           String target = status.kind() == EntryKind.SYMLINK ? access.readSymlink(path)
               : reparse.map(r -> r.printName() != null ? r.printName() : "").orElse("");
-          queue.put(new Item(name, path, status, target, reparse.orElse(null), null, false));
+          put(new Item(name, path, status, target, reparse.orElse(null), null, false));
         }
         case FIFO, CHARACTER_DEVICE, BLOCK_DEVICE -> {
           if (!laterNameOfGroup(path, name, status)) {
-            queue.put(new Item(name, path, status, null, null, null, false));
+            put(new Item(name, path, status, null, null, null, false));
           }
         }
         default -> problems.add(new Problem(name, "a " + status.kind().name().toLowerCase() + " cannot be archived; skipped"));
@@ -229,7 +251,7 @@ public final class TarWriter {
       if (s.first()) {
         return false;
       }
-      queue.put(new Item(name, path, status, s.state(), null, null, true));
+      put(new Item(name, path, status, s.state(), null, null, true));
       return true;
     }
 
@@ -238,11 +260,15 @@ public final class TarWriter {
         return;
       }
       if (status.size() > SMALL_FILE_BYTES) {
-        queue.put(new Item(name, path, status, null, null, null, false)); // streamed by the writer
+        put(new Item(name, path, status, null, null, null, false)); // streamed by the writer
+        flush(); // the writer streams it while the walk goes on
         return;
       }
       int size = (int) status.size();
-      budget.acquire(size + 512);
+      if (!budget.tryAcquire(size + 512)) {
+        flush(); // the writer frees the budget as it writes what it has been handed
+        budget.acquire(size + 512);
+      }
       byte[] content;
       try (InputStream in = access.newInputStream(path)) {
         content = in.readNBytes(size);
@@ -255,7 +281,7 @@ public final class TarWriter {
         content = java.util.Arrays.copyOf(content, size);
         problems.add(new Problem(name, "shrank while archiving: padded with zeros"));
       }
-      queue.put(new Item(name, path, status, null, null, content, false));
+      put(new Item(name, path, status, null, null, content, false));
     }
   }
 
@@ -278,31 +304,38 @@ public final class TarWriter {
 
     void all(TarOutput tar) throws IOException {
       while (true) {
-        Item item;
+        List<Item> batch;
         try {
-          item = walking.queue.take();
+          batch = walking.queue.take();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException("archiving interrupted");
         }
-        if (item == Item.END) {
-          if (walking.failure != null) {
-            throw walking.failure;
+        for (Item item : batch) {
+          if (item == Item.END) {
+            if (walking.failure != null) {
+              throw walking.failure;
+            }
+            return;
           }
-          return;
+          write(item, tar);
         }
-        try {
-          entry(item, tar);
-        } catch (IOException e) {
-          if (sink.failure != null) {
-            // the archive itself cannot be written (full, broken pipe): nothing after can be
-            throw new IOException("cannot write the archive: " + Problem.reason(sink.failure), sink.failure);
-          }
-          walking.problems.add(new Problem(item.name(), "cannot archive: " + Problem.reason(e)));
-        } finally {
-          if (item.content() != null) {
-            walking.budget.release(item.content().length + 512);
-          }
+      }
+    }
+
+    /** Writes one item; a file that cannot be read is reported, an archive that cannot be written ends the run. */
+    private void write(Item item, TarOutput tar) throws IOException {
+      try {
+        entry(item, tar);
+      } catch (IOException e) {
+        if (sink.failure != null) {
+          // the archive itself cannot be written (full, broken pipe): nothing after can be
+          throw new IOException("cannot write the archive: " + Problem.reason(sink.failure), sink.failure);
+        }
+        walking.problems.add(new Problem(item.name(), "cannot archive: " + Problem.reason(e)));
+      } finally {
+        if (item.content() != null) {
+          walking.budget.release(item.content().length + 512);
         }
       }
     }
