@@ -41,6 +41,10 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    Integer relaunched = FileNameEncoding.relaunchedIfNeeded();
+    if (relaunched != null) {
+      System.exit(relaunched);
+    }
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
