@@ -75,6 +75,9 @@ public final class CopyEngine {
     source = source.toRealPath();
     FileSystemAccess sourceAccess = Platforms.forPath(source, options.reparse().sourceDriveLetter());
     checkNotInside(source, target);
+    if (options.mirror().delete()) {
+      checkSourceNotInside(source, target);
+    }
     boolean createdRoot = false;
     if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       if (!options.dryRun()) {
@@ -94,7 +97,10 @@ public final class CopyEngine {
       if (mirror.indexNote() != null) {
         run.notes.add(new Problem(".", mirror.indexNote()));
       }
-      new TreeWalker(sourceAccess, options.walk()).walk(source, run);
+      // the destination reached inside the source under another name (a bind mount of one of
+      // its directories) is not walked: the copy would copy itself without end
+      FileId destination = options.dryRun() && createdRoot ? null : targetAccess.stat(target).id();
+      new TreeWalker(sourceAccess, options.walk()).walk(source, run, destination);
       if (run.stoppedBecause != null) {
         // no deletions and no index commit: the next run starts from what is really there
         throw new DestinationFullException(target, run.stoppedBecause, run.report());
@@ -128,7 +134,8 @@ public final class CopyEngine {
 
   /**
    * Refuses a destination that lies inside the source (the copy would copy itself), before
-   * anything is written.
+   * anything is written: by path, and by identity, so that the source or a directory above the
+   * destination reached under another name (a bind mount) counts too.
    *
    * @throws IllegalArgumentException if it does
    */
@@ -141,9 +148,46 @@ public final class CopyEngine {
     }
     Path realTarget = existing == null ? absoluteTarget
         : existing.toRealPath().resolve(existing.relativize(absoluteTarget));
-    if (realTarget.startsWith(realSource)) {
+    boolean inside = realTarget.startsWith(realSource);
+    Object sourceKey = identity(realSource);
+    for (Path p = existing == null ? null : existing.toRealPath(); p != null && !inside && sourceKey != null; p = p.getParent()) {
+      inside = sourceKey.equals(identity(p));
+    }
+    if (inside) {
       throw new IllegalArgumentException("destination " + target + " lies inside the source "
           + source + ": the copy would copy itself");
+    }
+  }
+
+  /**
+   * Refuses a source that lies inside the destination when names the source lacks are to be
+   * deleted: the source itself would be one of them.
+   *
+   * @throws IllegalArgumentException if it does
+   */
+  public static void checkSourceNotInside(Path source, Path target) throws IOException {
+    if (!Files.isDirectory(target)) {
+      return;
+    }
+    Path realTarget = target.toRealPath();
+    Object targetKey = identity(realTarget);
+    boolean inside = false;
+    for (Path p = source.toRealPath(); p != null && !inside; p = p.getParent()) {
+      inside = p.equals(realTarget) || (targetKey != null && targetKey.equals(identity(p)));
+    }
+    if (inside) {
+      throw new IllegalArgumentException("source " + source + " lies inside the destination " + target
+          + ": with --delete the source itself would be deleted as a name it lacks");
+    }
+  }
+
+  /** A directory's device and inode, or null where the platform gives none. */
+  private static Object identity(Path directory) {
+    try {
+      return Files.readAttributes(directory, java.nio.file.attribute.BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS).fileKey();
+    } catch (IOException e) {
+      return null;
     }
   }
 
@@ -211,13 +255,16 @@ public final class CopyEngine {
 
     void saw(Entry child) {
       if (seen != null) {
-        String name = child.relative().getFileName().toString();
+        String name = dev.linksafe.platform.RawNames.name(child.relative());
         seen.add(folding ? CaseFolding.fold(name) : name);
       }
     }
 
     /** Reports and returns true when DST would hold this name on top of another one. */
     boolean isShadowed(Entry child, List<Problem> problems) {
+      if (shadowed.isEmpty()) {
+        return false;
+      }
       String name = child.relative().getFileName().toString();
       String first = shadowed.get(name);
       if (first == null) {
@@ -261,6 +308,8 @@ public final class CopyEngine {
     final MirrorState mirror;
     /** How many more DST directories may be held open for looking at their names. */
     final java.util.concurrent.Semaphore heldDirectories = new java.util.concurrent.Semaphore(256);
+    /** The source root's identity, which a destination holding the source has inside it. */
+    volatile FileId sourceRootId;
     /** Whether DST looks names up without regard to case (probed once, at its root). */
     final boolean ignoresCase;
     /** The precision at which DST keeps modification times, in nanoseconds. */
@@ -300,6 +349,7 @@ public final class CopyEngine {
     @Override
     public Directory enterDirectory(Directory parent, Entry entry) {
       if (parent == null) {
+        sourceRootId = entry.id();
         if (!createdRoot && !options.dryRun()) {
           try {
             makeWritable(targetRoot);
@@ -321,6 +371,11 @@ public final class CopyEngine {
       String key = TreeWalker.display(entry.relative());
       try {
         FileStatus existing = parent.fresh ? null : statOrNull(parent, target);
+        if (existing != null && existing.id().equals(sourceRootId)) {
+          // the source lies inside the destination, and this name of DST is the source itself
+          fail(new Problem(key, "is the source itself at the destination: not written into"));
+          return null;
+        }
         if (existing == null) {
           existing = renameIfMoved(entry, key, target);
         }
@@ -487,8 +542,9 @@ public final class CopyEngine {
       }
       try {
         dst.rename(from.get(), target);
-        String oldKey = TreeWalker.display(targetRoot.relativize(from.get()));
-        mirror.touched(oldKey);
+        Path oldRelative = targetRoot.relativize(from.get());
+        String oldKey = TreeWalker.display(oldRelative);
+        mirror.touched(oldRelative);
         mirror.forget(oldKey);
         return dst.stat(target);
       } catch (IOException e) {
@@ -553,7 +609,7 @@ public final class CopyEngine {
         } else {
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               ? dst.readSymlink(target) : null;
-          Action action = confirmed(Planner.plan(entry, target, existing, existingTarget, granularity));
+          Action action = withoutConflict(confirmed(Planner.plan(entry, target, existing, existingTarget, granularity)));
           if (action.kind() == Action.Kind.REPLACE_FILE && sharedWithPrevious(entry, existing)) {
             action = new Action(Action.Kind.UNCHANGED, entry, target, null);
           }
@@ -712,7 +768,7 @@ public final class CopyEngine {
           existing = parent.fresh ? null : statOrNull(parent, target);
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               && entry.kind() == EntryKind.SYMLINK ? dst.readSymlink(target) : null;
-          Action action = confirmed(Planner.plan(entry, target, existing, existingTarget, granularity));
+          Action action = withoutConflict(confirmed(Planner.plan(entry, target, existing, existingTarget, granularity)));
           if (action.kind() == Action.Kind.COPY_FILE || action.kind() == Action.Kind.REPLACE_FILE) {
             Optional<Path> elsewhere = mirror.groupCopyElsewhere(entry, key, sourceRoot, targetRoot, src, dst);
             if (elsewhere.isPresent()) {
@@ -817,6 +873,22 @@ public final class CopyEngine {
         return action;
       }
       return new Action(Action.Kind.REPLACE_FILE, action.entry(), action.target(), null);
+    }
+
+    /**
+     * With --delete, a directory standing at DST where the source now has another kind goes
+     * (the names it holds are names the source lacks), and the entry is made anew; otherwise,
+     * or while it holds excluded names, the conflict stands and is reported.
+     */
+    private Action withoutConflict(Action action) throws IOException {
+      if (action.kind() != Action.Kind.CONFLICT || !mirror.deletes()) {
+        return action;
+      }
+      String key = display(action.entry());
+      if (!mirror.deleteDirectoryInTheWay(action.target(), key, dst, options.dryRun())) {
+        return action;
+      }
+      return Planner.plan(action.entry(), action.target(), null, null, granularity);
     }
 
     /** Carries out one step and returns the bytes it copied. */

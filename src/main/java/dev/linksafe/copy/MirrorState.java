@@ -8,6 +8,7 @@ import dev.linksafe.model.FileId;
 import dev.linksafe.model.FileStatus;
 import dev.linksafe.plan.Planner;
 import dev.linksafe.platform.FileSystemAccess;
+import dev.linksafe.platform.RawNames;
 import dev.linksafe.scan.ExcludeFilter;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -33,9 +34,18 @@ final class MirrorState {
    * Names to delete once the walk is over: a name that looks gone may be renamed into its new
    * place later in the walk, and a rename beats a copy.
    */
-  private final java.util.Queue<String> pendingDeletions = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Queue<Deletion> pendingDeletions = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * A name to delete: its path at DST (which keeps the name's bytes) and its relative path as
+   * the index and the exclude patterns know it.
+   */
+  private record Deletion(Path path, String key) {}
+
+  /** Patterns of names that --delete never removes, nor the directories holding them. */
+  private volatile ExcludeFilter excludes = ExcludeFilter.NONE;
   /** Destination directories whose times a late rename or deletion changed after they were set. */
-  private final Set<String> touchedDirectories = ConcurrentHashMap.newKeySet();
+  private final Set<Path> touchedDirectories = ConcurrentHashMap.newKeySet();
 
   private final boolean mayHoldLeftovers;
 
@@ -180,10 +190,14 @@ final class MirrorState {
     }
   }
 
-  /** Notes that a name left this destination directory after the directory was finished. */
-  void touched(String key) {
-    int slash = key.lastIndexOf('/');
-    touchedDirectories.add(slash < 0 ? "" : key.substring(0, slash));
+  /**
+   * Notes that a name left this destination directory after the directory was finished.
+   *
+   * @param relative the name's path relative to the destination root (its bytes kept)
+   */
+  void touched(Path relative) {
+    Path parent = relative.getParent();
+    touchedDirectories.add(parent == null ? relative.getFileSystem().getPath("") : parent);
   }
 
   /**
@@ -195,21 +209,35 @@ final class MirrorState {
    */
   void deleteExtras(FileSystemAccess dst, Path directory, String directoryKey, Set<String> seen,
       ExcludeFilter excludes, boolean folding) throws IOException {
+    this.excludes = excludes;
     try (DirectoryStream<Path> children = dst.newDirectoryStream(directory)) {
       for (Path child : children) {
-        String name = child.getFileName().toString();
-        String key = directoryKey.isEmpty() ? name : directoryKey + "/" + name;
+        // by its bytes: a name that is not valid in the name encoding is still told apart
+        String name = RawNames.name(child);
+        String key = directoryKey.isEmpty() ? child.getFileName().toString() : directoryKey + "/" + child.getFileName();
         // where DST ignores case it may show a name in another case than the source has it
-        if (seen.contains(folding ? CaseFolding.fold(name) : name) || unreadable.contains(key) || name.indexOf('\uFFFD') >= 0) {
-          // names the source could not show (bytes not valid in the name encoding) are kept
+        if (seen.contains(folding ? CaseFolding.fold(name) : name) || unreadable.contains(key)) {
           continue;
         }
         if (!excludes.isEmpty() && excludes.excludes(key, isDirectory(dst, child))) {
           continue;
         }
-        pendingDeletions.add(key);
+        pendingDeletions.add(new Deletion(child, key));
       }
     }
+  }
+
+  /**
+   * Makes way at DST for a name the source now has as another kind than the directory DST
+   * holds there (with --delete): the directory goes with all it holds. Returns false, having
+   * deleted what it could, when it holds excluded names, which stay.
+   */
+  boolean deleteDirectoryInTheWay(Path path, String key, FileSystemAccess dst, boolean dryRun) throws IOException {
+    boolean gone = deleteKeepingExcluded(path, key, dst, dryRun);
+    if (!dryRun) {
+      index.remove(key);
+    }
+    return gone;
   }
 
   /**
@@ -218,28 +246,29 @@ final class MirrorState {
    */
   void finish(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst,
       boolean owners, boolean dryRun, java.util.function.BiConsumer<String, IOException> problems) {
-    for (String key : pendingDeletions) {
-      Path path = targetRoot.resolve(key);
+    for (Deletion d : pendingDeletions) {
       try {
-        if (exists(dst, path)) {
-          delete(path, dst, dryRun);
-          touched(key);
+        if (exists(dst, d.path())) {
+          // a directory holding excluded names stays with them, as rsync keeps it
+          deleteKeepingExcluded(d.path(), d.key(), dst, dryRun);
+          touched(targetRoot.relativize(d.path()));
         }
         if (!dryRun) {
-          index.remove(key);
+          index.remove(d.key());
         }
       } catch (IOException e) {
-        problems.accept(key, e);
+        problems.accept(d.key(), e);
       }
     }
     if (dryRun) {
       return;
     }
-    for (String key : touchedDirectories) {
+    for (Path relative : touchedDirectories) {
+      String key = relative.toString();
       try {
-        FileStatus source = src.stat(key.isEmpty() ? sourceRoot : sourceRoot.resolve(key));
+        FileStatus source = src.stat(sourceRoot.resolve(relative));
         if (source.kind() == EntryKind.DIRECTORY) {
-          dst.setMetadata(key.isEmpty() ? targetRoot : targetRoot.resolve(key), source, owners);
+          dst.setMetadata(targetRoot.resolve(relative), source, owners);
         }
       } catch (NoSuchFileException gone) {
         // the directory left the source too: it is among the deletions
@@ -247,6 +276,35 @@ final class MirrorState {
         problems.accept(key, e);
       }
     }
+  }
+
+  /**
+   * Deletes a name and, for a directory, what it holds, except names the exclude patterns
+   * protect and the directories on the way to them; returns whether the name is gone.
+   */
+  private boolean deleteKeepingExcluded(Path path, String key, FileSystemAccess dst, boolean dryRun)
+      throws IOException {
+    ExcludeFilter protect = excludes;
+    if (protect.isEmpty() || !isDirectory(dst, path)) {
+      delete(path, dst, dryRun);
+      return true;
+    }
+    boolean kept = false;
+    try (DirectoryStream<Path> children = dst.newDirectoryStream(path)) {
+      for (Path child : children) {
+        String childKey = key + "/" + child.getFileName();
+        if (protect.excludes(childKey, isDirectory(dst, child))) {
+          kept = true;
+        } else {
+          kept |= !deleteKeepingExcluded(child, childKey, dst, dryRun);
+        }
+      }
+    }
+    if (kept) {
+      return false;
+    }
+    delete(path, dst, dryRun);
+    return true;
   }
 
   private static boolean isDirectory(FileSystemAccess dst, Path path) {

@@ -2,6 +2,7 @@ package dev.linksafe.scan;
 
 import dev.linksafe.model.Entry;
 import dev.linksafe.model.EntryKind;
+import dev.linksafe.model.FileId;
 import dev.linksafe.model.FileStatus;
 import dev.linksafe.model.Problem;
 import dev.linksafe.model.ReparsePoint;
@@ -46,17 +47,25 @@ public final class TreeWalker {
    * @throws NotDirectoryException if root is not a directory
    */
   public <D> void walk(Path root, TreeVisitor<D> visitor) throws IOException {
+    walk(root, visitor, null);
+  }
+
+  /**
+   * As {@link #walk(Path, TreeVisitor)}, not entering the directory {@code avoided} (the
+   * destination of a copy, when the source reaches it under another name), which is reported.
+   */
+  public <D> void walk(Path root, TreeVisitor<D> visitor, FileId avoided) throws IOException {
     FileStatus rootStatus = access.stat(root);
     if (rootStatus.kind() != EntryKind.DIRECTORY) {
       if (rootStatus.kind() == EntryKind.SYMLINK && Files.isDirectory(root)) {
         // a root given as a link to a directory is walked as the directory it names, like rsync SRC/
-        walk(root.toRealPath(), visitor);
+        walk(root.toRealPath(), visitor, avoided);
         return;
       }
       throw new NotDirectoryException(root.toString());
     }
     SymlinkClassifier classifier = options.classifySymlinks() ? new SymlinkClassifier(root) : null;
-    Walk<D> walk = new Walk<>(root, visitor, classifier);
+    Walk<D> walk = new Walk<>(root, visitor, classifier, avoided);
     Entry rootEntry = new Entry(root.getFileSystem().getPath(""), rootStatus, null, null, false);
     walk.directories.add(rootStatus.id());
     ForkJoinPool pool = new ForkJoinPool(options.threads());
@@ -72,11 +81,13 @@ public final class TreeWalker {
     final TreeVisitor<D> visitor;
     final SymlinkClassifier classifier;
     final FileIdSet directories = new FileIdSet();
+    final FileId avoided;
 
-    Walk(Path root, TreeVisitor<D> visitor, SymlinkClassifier classifier) {
+    Walk(Path root, TreeVisitor<D> visitor, SymlinkClassifier classifier, FileId avoided) {
       this.root = root;
       this.visitor = visitor;
       this.classifier = classifier;
+      this.avoided = avoided;
     }
 
     final class DirectoryTask extends RecursiveAction {
@@ -202,6 +213,11 @@ public final class TreeWalker {
             continue;
           }
           if (entry.kind() == EntryKind.DIRECTORY) {
+            if (entry.id().equals(avoided)) {
+              visitor.problem(new Problem(display(entry.relative()),
+                  "is the destination itself, reached inside the source under another name (a bind mount?): not copied"));
+              continue;
+            }
             if (!directories.add(entry.id())) {
               visitor.revisitedDirectory(parentState, entry);
               continue;
