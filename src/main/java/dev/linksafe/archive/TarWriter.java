@@ -269,16 +269,18 @@ public final class TarWriter {
         flush(); // the writer frees the budget as it writes what it has been handed
         budget.acquire(size + 512);
       }
-      byte[] content;
+      // read straight into an array of the size the entry announces (readNBytes(int) reads in
+      // 8 KiB pieces and copies them together)
+      byte[] content = new byte[size];
+      int read;
       try (InputStream in = access.newInputStream(path)) {
-        content = in.readNBytes(size);
+        read = size == 0 ? 0 : in.readNBytes(content, 0, size);
       } catch (IOException e) {
         budget.release(size + 512);
         throw e;
       }
-      if (content.length < size) {
-        // the file shrank while archiving: the entry must still hold the size it announced
-        content = java.util.Arrays.copyOf(content, size);
+      if (read < size) {
+        // the file shrank while archiving: the entry must still hold the size it announced (zeros)
         problems.add(new Problem(name, "shrank while archiving: padded with zeros"));
       }
       put(new Item(name, path, status, null, null, content, false));
