@@ -80,8 +80,12 @@ public final class TarWriter {
     Thread walker = new Thread(walking, "linksafe-archive-walker");
     walker.setDaemon(true);
     walker.start();
+    Reading reading = new Reading(walking);
+    Thread reader = new Thread(reading, "linksafe-archive-reader");
+    reader.setDaemon(true);
+    reader.start();
     ArchiveOutput sink = new ArchiveOutput(out);
-    Writing w = new Writing(walking, sink);
+    Writing w = new Writing(walking, reading, sink);
     // buffered on both sides of a compressor: headers reach it a block at a time, and it
     // hands its output on in pieces of a few hundred bytes
     OutputStream buffered = new BufferedOutputStream(sink, 256 * 1024);
@@ -93,6 +97,7 @@ public final class TarWriter {
       tar.finish();
     } finally {
       walker.interrupt();
+      reader.interrupt();
     }
     List<Problem> problems;
     synchronized (walking.problems) {
@@ -106,8 +111,22 @@ public final class TarWriter {
    * by the walking thread while the writing thread formats and writes the entries before it.
    */
   private record Item(String name, Path path, FileStatus status, String linkName, ReparsePoint reparse,
-      byte[] content, boolean hardLink) {
+      byte[] content, boolean hardLink, boolean unread) {
     static final Item END = new Item(null, null, null, null, null, null, false);
+
+    Item(String name, Path path, FileStatus status, String linkName, ReparsePoint reparse, byte[] content,
+        boolean hardLink) {
+      this(name, path, status, linkName, reparse, content, hardLink, false);
+    }
+
+    /** A small file, to be read whole before it reaches the writer. */
+    static Item unread(String name, Path path, FileStatus status) {
+      return new Item(name, path, status, null, null, null, false, true);
+    }
+
+    Item withContent(byte[] bytes) {
+      return new Item(name, path, status, linkName, reparse, bytes, hardLink, false);
+    }
   }
 
   /**
@@ -264,26 +283,77 @@ public final class TarWriter {
         flush(); // the writer streams it while the walk goes on
         return;
       }
-      int size = (int) status.size();
-      if (!budget.tryAcquire(size + 512)) {
-        flush(); // the writer frees the budget as it writes what it has been handed
-        budget.acquire(size + 512);
+      put(Item.unread(name, path, status));
+    }
+  }
+
+  /**
+   * Reads the small files the walk found, whole, on a thread of its own between the walk and
+   * the writer (reading was most of the walking thread's work: with it there, the walk held
+   * back the writer), and hands the items on in the same order and batches.
+   */
+  private final class Reading implements Runnable {
+    final Walking walking;
+    final BlockingQueue<List<Item>> ready = new ArrayBlockingQueue<>(64);
+    private List<Item> out = new ArrayList<>(BATCH_ITEMS);
+
+    Reading(Walking walking) {
+      this.walking = walking;
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (true) {
+          List<Item> batch = walking.queue.take();
+          for (Item item : batch) {
+            if (item == Item.END) {
+              flush();
+              ready.put(List.of(Item.END));
+              return;
+            }
+            Item read = item.unread() ? read(item) : item;
+            if (read != null) {
+              out.add(read);
+            }
+          }
+          flush();
+        }
+      } catch (InterruptedException e) {
+        // the writing side stopped
       }
-      // read straight into an array of the size the entry announces (readNBytes(int) reads in
+    }
+
+    private void flush() throws InterruptedException {
+      if (!out.isEmpty()) {
+        ready.put(out);
+        out = new ArrayList<>(BATCH_ITEMS);
+      }
+    }
+
+    /** The item with its bytes, or null (reported) when the file cannot be read. */
+    private Item read(Item item) throws InterruptedException {
+      int size = (int) item.status().size();
+      if (!walking.budget.tryAcquire(size + 512)) {
+        flush(); // the writer frees the budget as it writes what it has been handed
+        walking.budget.acquire(size + 512);
+      }
+      // straight into an array of the size the entry announces (readNBytes(int) reads in
       // 8 KiB pieces and copies them together)
       byte[] content = new byte[size];
       int read;
-      try (InputStream in = access.newInputStream(path)) {
+      try (InputStream in = walking.access.newInputStream(item.path())) {
         read = size == 0 ? 0 : in.readNBytes(content, 0, size);
       } catch (IOException e) {
-        budget.release(size + 512);
-        throw e;
+        walking.budget.release(size + 512);
+        walking.problems.add(new Problem(item.name(), "cannot archive: " + e.getMessage()));
+        return null;
       }
       if (read < size) {
         // the file shrank while archiving: the entry must still hold the size it announced (zeros)
-        problems.add(new Problem(name, "shrank while archiving: padded with zeros"));
+        walking.problems.add(new Problem(item.name(), "shrank while archiving: padded with zeros"));
       }
-      put(new Item(name, path, status, null, null, content, false));
+      return item.withContent(content);
     }
   }
 
@@ -297,10 +367,12 @@ public final class TarWriter {
     long directories;
     long bytes;
 
+    final Reading reading;
     final ArchiveOutput sink;
 
-    Writing(Walking walking, ArchiveOutput sink) {
+    Writing(Walking walking, Reading reading, ArchiveOutput sink) {
       this.walking = walking;
+      this.reading = reading;
       this.sink = sink;
     }
 
@@ -308,7 +380,7 @@ public final class TarWriter {
       while (true) {
         List<Item> batch;
         try {
-          batch = walking.queue.take();
+          batch = reading.ready.take();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException("archiving interrupted");
