@@ -67,11 +67,92 @@ public enum Compression {
       // then says the archive is corrupt; .Z's decoder would size its tables from the header
       return buffered;
     }
+    byte[] magic = MEMBER_MAGIC.get(detected);
+    InputStream decompressed = magic == null ? member(detected, buffered) : new Members(detected, magic, buffered);
+    return failingAsIo(decompressed, detected);
+  }
+
+  /**
+   * How a further member (gzip) or stream (xz, bzip2) of a concatenated file starts. zstd's
+   * decoder reads on through its frames itself.
+   */
+  private static final java.util.Map<String, byte[]> MEMBER_MAGIC = java.util.Map.of(
+      CompressorStreamFactory.GZIP, new byte[] {0x1f, (byte) 0x8b},
+      CompressorStreamFactory.XZ, new byte[] {(byte) 0xfd, '7', 'z', 'X', 'Z', 0},
+      CompressorStreamFactory.BZIP2, new byte[] {'B', 'Z', 'h'});
+
+  private static InputStream member(String format, InputStream in) throws IOException {
     try {
-      return failingAsIo(new CompressorStreamFactory(false, DECOMPRESSOR_MEMORY_KB)
-          .createCompressorInputStream(detected, buffered), detected);
+      return new CompressorStreamFactory(false, DECOMPRESSOR_MEMORY_KB).createCompressorInputStream(format, in);
     } catch (CompressorException | RuntimeException e) {
-      throw new IOException("archive is corrupt: bad " + detected + " stream: " + e.getMessage(), e);
+      throw new IOException("archive is corrupt: bad " + format + " stream: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The members of a concatenated file, one after the other, as gzip, xz, GNU tar and bsdtar
+   * read them: read only to the first member's end, an archive split across members ended there,
+   * complete as far as anyone could tell. What follows the last member and is not one (zeros
+   * padding a tape block, say) is ignored, as gzip ignores it; xz's zero padding between streams
+   * is skipped.
+   */
+  private static final class Members extends InputStream {
+    private final String format;
+    private final byte[] magic;
+    private final InputStream raw;
+    private InputStream current;
+
+    Members(String format, byte[] magic, InputStream raw) throws IOException {
+      this.format = format;
+      this.magic = magic;
+      this.raw = raw;
+      this.current = member(format, raw);
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      while (current != null) {
+        int n = current.read(b, off, len);
+        if (n >= 0) {
+          return n;
+        }
+        current = nextMember() ? member(format, raw) : null;
+      }
+      return -1;
+    }
+
+    /** Whether another member starts where the last one ended (the stream left just before it). */
+    private boolean nextMember() throws IOException {
+      while (true) {
+        raw.mark(1);
+        int b = raw.read();
+        if (b < 0) {
+          return false;
+        }
+        if (b != 0) {
+          raw.reset();
+          break;
+        }
+      }
+      raw.mark(magic.length);
+      byte[] start = raw.readNBytes(magic.length);
+      raw.reset();
+      return java.util.Arrays.equals(start, magic);
+    }
+
+    @Override
+    public void close() throws IOException {
+      raw.close();
     }
   }
 

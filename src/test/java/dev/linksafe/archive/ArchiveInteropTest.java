@@ -274,6 +274,37 @@ class ArchiveInteropTest {
     }
   }
 
+  /**
+   * A compressed archive of several members (gzip) or streams (xz, bzip2), as `cat a.gz b.gz`
+   * makes, is read to its end as gzip, GNU tar and bsdtar read it; zeros after the last member
+   * are ignored. Only the first member was read: split on an entry boundary, the rest was lost
+   * with exit 0.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"gzip", "xz", "bzip2"})
+  void everyMemberOfAConcatenatedArchiveIsRead(String compressor) throws Exception {
+    if (!Privileged.hasCommand(compressor)) {
+      Privileged.unavailable(compressor + " is not installed");
+    }
+    Path tree = Files.createDirectories(base.resolve("members"));
+    for (int i = 1; i <= 6; i++) {
+      Files.writeString(tree.resolve("f" + i), "file " + i);
+    }
+    Path tar = base.resolve("whole.tar");
+    Privileged.run("tar", "--format=pax", "-C", tree.toString(), "-cf", tar.toString(), "f1", "f2", "f3", "f4", "f5", "f6");
+    Path archive = base.resolve("members.tar." + compressor);
+    // cut where an entry starts (each takes 2,048 bytes here), zeros after the last member
+    Privileged.run("bash", "-c", "head -c 6144 '" + tar + "' | " + compressor + " > '" + archive + "' && tail -c +6145 '"
+        + tar + "' | " + compressor + " >> '" + archive + "' && head -c 1000 /dev/zero >> '" + archive + "'");
+    Path out = base.resolve("members-out");
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true).extract(in, out);
+      assertEquals(0, r.errors(), r.problems().toString());
+      assertEquals(6, r.files());
+    }
+    assertSame(tree, out, EXACT);
+  }
+
   @Test
   void archiveStreamsToStandardOutput() throws Exception {
     Path tree = tree();
