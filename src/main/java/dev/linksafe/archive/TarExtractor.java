@@ -98,13 +98,18 @@ public final class TarExtractor {
       while (true) {
         try {
           entry = tar.getNextEntry();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+          // Commons Compress reads each extended header (pax, GNU long name) by calling itself
+          // again: a few thousand in a row exhaust the stack
           x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
-              "archive is truncated or corrupt: " + e.getMessage()));
+              "archive is truncated or corrupt: " + (e instanceof StackOverflowError
+                  ? "too many extended headers in a row" : e.getMessage())));
           break;
         }
         if (entry == null) {
-          if (raw.position() % 512 != 0) {
+          if (raw.position() == 0) {
+            x.problems.add(new Problem("(archive)", "not a tar archive: it is empty"));
+          } else if (raw.position() % 512 != 0) {
             // tar comes in 512-byte blocks: ending inside one means the archive was cut (what
             // Commons Compress counts as read includes a sparse entry's holes)
             x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
@@ -342,17 +347,19 @@ public final class TarExtractor {
 
     void extract(TarArchiveEntry e, TarArchiveInputStream tar, String name, String linkName) throws IOException {
       Path path = resolveInside(name);
+      boolean directory = isDirectory(e);
+      leaveDirectoriesFor(path, directory);
       // the same name again, or a name this entry needs, may still be in a writer's hands
       awaitWriting(path);
       if (path.equals(root)) {
-        if (e.isDirectory()) {
+        if (directory) {
           directoryTimes.push(new DirectoryTime(path, status(e, EntryKind.DIRECTORY)));
         }
         return;
       }
       ensureParents(path);
       String reparse = e.getExtraPaxHeader(TarWriter.REPARSE_HEADER);
-      if (e.isDirectory()) {
+      if (directory) {
         try {
           access.createDirectory(path, 0755);
         } catch (FileAlreadyExistsException there) {
@@ -605,14 +612,62 @@ public final class TarExtractor {
       access.setMetadata(p, status(e, kind), owners);
     }
 
-    void finishDirectories() {
+    /**
+     * Directories whose times wait for the writes into them: only the ones the archive is still
+     * inside are kept on {@link #directoryTimes}; those it has left wait here and get their
+     * times a batch at a time, once the writers have finished. Memory is then the depth of the
+     * tree plus a batch, whatever the archive holds (the same directory a million times, say).
+     */
+    private final List<DirectoryTime> leftDirectories = new ArrayList<>();
+    private static final int LEFT_DIRECTORIES_BATCH = 4096;
+
+    /** Moves the directories the archive has left, seen from the next entry's path, aside. */
+    private void leaveDirectoriesFor(Path path, boolean directory) {
       while (!directoryTimes.isEmpty()) {
-        DirectoryTime d = directoryTimes.pop();
-        try {
-          access.setMetadata(d.path(), d.like(), owners);
-        } catch (IOException e) {
-          problems.add(new Problem(root.relativize(d.path()).toString(), "cannot set directory metadata: " + Problem.reason(e)));
+        DirectoryTime top = directoryTimes.peek();
+        if (path.startsWith(top.path()) && !path.equals(top.path())) {
+          break; // an ancestor: the archive is still inside it
         }
+        directoryTimes.pop();
+        if (!(directory && path.equals(top.path()))) {
+          leftDirectories.add(top); // (the same directory again brings its own times)
+        }
+      }
+      if (leftDirectories.size() >= LEFT_DIRECTORIES_BATCH) {
+        setLeftDirectoryTimes();
+      }
+    }
+
+    private void setLeftDirectoryTimes() {
+      awaitWriters(); // a file made in a directory after its times were set would change them
+      for (DirectoryTime d : leftDirectories) {
+        setTimes(d);
+      }
+      leftDirectories.clear();
+    }
+
+    private void setTimes(DirectoryTime d) {
+      try {
+        access.setMetadata(d.path(), d.like(), owners);
+      } catch (IOException e) {
+        problems.add(new Problem(root.relativize(d.path()).toString(), "cannot set directory metadata: " + Problem.reason(e)));
+      }
+    }
+
+    /**
+     * Whether an entry is a directory: by its type, not by a name ending in '/', which Commons
+     * Compress also takes for a directory (a symlink or hard link named {@code s/} was made a
+     * directory; GNU tar and bsdtar make the link).
+     */
+    private static boolean isDirectory(TarArchiveEntry e) {
+      return e.isDirectory() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice()
+          && !e.isBlockDevice() && !e.isFIFO();
+    }
+
+    void finishDirectories() {
+      setLeftDirectoryTimes();
+      while (!directoryTimes.isEmpty()) {
+        setTimes(directoryTimes.pop());
       }
     }
   }

@@ -1,0 +1,105 @@
+package dev.linksafe.archive;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linksafe.testing.Privileged;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Small archives that ask for much: memory that must stay bounded, a stack that must not
+ * overflow, names whose form must not decide their kind, an empty input.
+ */
+class ArchiveBombTest {
+  @TempDir Path base;
+
+  private static TarOutput.Header header(String name, char type, long size, String link) {
+    return new TarOutput.Header(name, (byte) type, 0755, 0, 0, 1_700_000_000_000_000_000L, size, link);
+  }
+
+  /**
+   * The same directory entry 300,000 times (a few hundred KB gzipped): directory times were
+   * all kept to the end, growing with the archive (OutOfMemoryError in a 48 MiB heap).
+   */
+  @Test
+  void repeatedDirectoryEntriesKeepMemoryBounded() throws Exception {
+    Path archive = base.resolve("dirs.tar.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(archive), 1 << 16)) {
+      TarOutput tar = new TarOutput(out);
+      for (int i = 0; i < 300_000; i++) {
+        tar.putEntry(header("d/", '5', 0, null));
+        tar.closeEntry();
+      }
+      tar.putEntry(header("d/f", '0', 2, null));
+      tar.write("hi".getBytes(StandardCharsets.US_ASCII));
+      tar.closeEntry();
+      tar.finish();
+    }
+    List<String> command = new ArrayList<>(Privileged.javaCommand("extract", archive.toString(), base.resolve("out").toString()));
+    command.add(1, "-Xmx48m");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), output);
+    assertEquals("hi", Files.readString(base.resolve("out/d/f")));
+  }
+
+  /** Thousands of extended headers in a row: a clear error, not a StackOverflowError. */
+  @Test
+  void extendedHeadersWithoutEndAreAnErrorNotACrash() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    TarOutput tar = new TarOutput(bytes);
+    byte[] record = "12 comment=\n".getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i < 50_000; i++) {
+      tar.putEntry(header("PaxHeader", 'x', record.length, null));
+      tar.write(record);
+      tar.closeEntry();
+    }
+    tar.putEntry(header("f", '0', 2, null));
+    tar.write("hi".getBytes(StandardCharsets.US_ASCII));
+    tar.closeEntry();
+    tar.finish();
+    ArchiveReport r = new TarExtractor(false).extract(new ByteArrayInputStream(bytes.toByteArray()), base.resolve("out"));
+    assertEquals(1, r.errors(), r.problems().toString());
+    assertTrue(r.problems().get(0).message().contains("too many extended headers in a row"), r.problems().toString());
+  }
+
+  /** A symlink or hard link named with a trailing slash is a link, as GNU tar and bsdtar make it. */
+  @Test
+  void aLinkNamedWithATrailingSlashIsALink() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    TarOutput tar = new TarOutput(bytes);
+    tar.putEntry(header("f", '0', 2, null));
+    tar.write("hi".getBytes(StandardCharsets.US_ASCII));
+    tar.closeEntry();
+    tar.putEntry(header("s/", '2', 0, "f"));
+    tar.closeEntry();
+    tar.putEntry(header("h/", '1', 0, "f"));
+    tar.closeEntry();
+    tar.finish();
+    Path out = base.resolve("out");
+    ArchiveReport r = new TarExtractor(false).extract(new ByteArrayInputStream(bytes.toByteArray()), out);
+    assertEquals(0, r.errors(), r.problems().toString());
+    assertTrue(Files.isSymbolicLink(out.resolve("s")));
+    assertEquals(Files.getAttribute(out.resolve("f"), "unix:ino"), Files.getAttribute(out.resolve("h"), "unix:ino", LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void anEmptyInputIsNotAnArchive() throws Exception {
+    ArchiveReport r = new TarExtractor(false).extract(new ByteArrayInputStream(new byte[0]), base.resolve("out"));
+    assertEquals(1, r.errors());
+    assertTrue(r.problems().get(0).message().contains("not a tar archive"), r.problems().toString());
+  }
+}
