@@ -91,6 +91,17 @@ public final class TarExtractor {
     }
   }
 
+  /**
+   * Whether the stream holds whole blocks up to where reading stopped: tar comes in 512-byte
+   * blocks, and ending inside one means the archive was cut. Commons Compress may stop inside
+   * one on a whole archive (it counts a sparse entry's holes as read when it skips to the end of
+   * the last record), so the block is read to its end first.
+   */
+  private static boolean endsOnABlock(RawPaxHeaders raw) throws IOException {
+    long rest = (512 - raw.position() % 512) % 512;
+    return rest == 0 || raw.skip(rest) == rest;
+  }
+
   private ArchiveReport read(InputStream in, Path root, Extraction x) throws IOException {
     RawPaxHeaders raw = new RawPaxHeaders(Compression.unwrap(in));
     try (TarArchiveInputStream tar = new TarArchiveInputStream(raw, "UTF-8")) {
@@ -109,9 +120,7 @@ public final class TarExtractor {
         if (entry == null) {
           if (raw.position() == 0) {
             x.problems.add(new Problem("(archive)", "not a tar archive: it is empty"));
-          } else if (raw.position() % 512 != 0) {
-            // tar comes in 512-byte blocks: ending inside one means the archive was cut (what
-            // Commons Compress counts as read includes a sparse entry's holes)
+          } else if (!endsOnABlock(raw)) {
             x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
                 "archive is truncated or corrupt: it ends inside a header block"));
           }

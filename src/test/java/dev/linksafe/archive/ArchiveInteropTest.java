@@ -305,6 +305,38 @@ class ArchiveInteropTest {
     assertSame(tree, out, EXACT);
   }
 
+  /**
+   * A GNU tar --sparse archive ending in sparse entries is whole: Commons Compress stops inside
+   * its last block (it counts holes as read), which was reported as a cut archive, exit 1.
+   */
+  @Test
+  void anArchiveEndingInSparseEntriesIsWhole() throws Exception {
+    Path tree = Files.createDirectories(base.resolve("sparse-end"));
+    try (var f = new java.io.RandomAccessFile(tree.resolve("small").toFile(), "rw")) {
+      f.seek(100);
+      f.write('x');
+      f.setLength(70_000);
+    }
+    try (var f = new java.io.RandomAccessFile(tree.resolve("big").toFile(), "rw")) {
+      f.seek(5L << 20);
+      f.write(new byte[7000]);
+      f.seek(5L << 20);
+      f.write("data".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Path archive = base.resolve("sparse-end.tar");
+    Privileged.run("tar", "--format=pax", "--sparse", "-C", tree.toString(), "-cf", archive.toString(), "small", "big");
+    Path out = base.resolve("sparse-end-out");
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true).extract(in, out);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    assertSame(tree, out, 0);
+    // cut inside its last blocks, it is still reported
+    byte[] cut = java.util.Arrays.copyOf(Files.readAllBytes(archive), 17_000);
+    ArchiveReport r = new TarExtractor(true).extract(new java.io.ByteArrayInputStream(cut), base.resolve("cut-out"));
+    assertEquals(1, r.errors(), r.problems().toString());
+  }
+
   @Test
   void archiveStreamsToStandardOutput() throws Exception {
     Path tree = tree();
