@@ -129,6 +129,44 @@ final class RawPaxHeaders extends FilterInputStream {
   }
 
   /**
+   * The GNU long name ('L') and long link name ('K') entries just before the entry header read
+   * last (GNU tar's default format keeps names over 100 bytes there), their data as raw bytes up
+   * to the first NUL; null where there are none, an element null where that one is missing.
+   */
+  byte[][] lastGnuLongNames() {
+    long next = entryHeader();
+    if (next < 0) {
+      return null;
+    }
+    byte[] name = null;
+    byte[] link = null;
+    boolean found = true;
+    // walk back over the meta entries (long names, pax headers) that end where the next begins
+    while (found) {
+      found = false;
+      for (long header = next - 2 * BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
+        byte type = at(header + 156);
+        if (type != 'L' && type != 'K' && type != 'x') {
+          continue;
+        }
+        long size = octal(header + 124, 12);
+        if (size < 0 || header + BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK != next || !checksumHolds(header)) {
+          continue;
+        }
+        if (type == 'L' && name == null) {
+          name = field(header + BLOCK, (int) Math.min(size, WINDOW));
+        } else if (type == 'K' && link == null) {
+          link = field(header + BLOCK, (int) Math.min(size, WINDOW));
+        }
+        next = header;
+        found = true;
+        break;
+      }
+    }
+    return name == null && link == null ? null : new byte[][] {name, link};
+  }
+
+  /**
    * The name (with a ustar prefix) and the link name of the entry header read last, as raw
    * bytes, or null where the header has none (empty link name).
    */

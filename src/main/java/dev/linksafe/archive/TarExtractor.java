@@ -145,15 +145,22 @@ public final class TarExtractor {
             continue;
           }
           byte[][] ustar = raw.lastUstarNames();
+          // GNU tar's default format: names over 100 bytes in long-name entries before the header
+          byte[][] gnu = records != null && records.containsKey("path") && records.containsKey("linkpath")
+              ? null : raw.lastGnuLongNames();
           if (records != null && records.containsKey("GNU.sparse.name")) {
             name = RawNames.text(records.get("GNU.sparse.name")); // a sparse 1.0 entry's real name
           } else if (records != null && records.containsKey("path")) {
             name = RawNames.text(records.get("path"));
+          } else if (gnu != null && gnu[0] != null && fromField(gnu[0], name)) {
+            name = RawNames.text(gnu[0]);
           } else if (ustar != null && fromField(ustar[0], name)) {
             name = RawNames.text(ustar[0]);
           }
           if (records != null && records.containsKey("linkpath")) {
             linkName = RawNames.text(records.get("linkpath"));
+          } else if (gnu != null && gnu[1] != null && fromField(gnu[1], linkName)) {
+            linkName = RawNames.text(gnu[1]);
           } else if (ustar != null && ustar[1] != null && fromField(ustar[1], linkName)) {
             linkName = RawNames.text(ustar[1]);
           }
