@@ -59,12 +59,19 @@ final class ArchiveCommand implements Callable<Integer> {
     } else {
       // written beside its final name and renamed: an interrupted run leaves no half archive
       Path target = Path.of(file).toAbsolutePath();
+      if (Files.isDirectory(target)) {
+        throw new UsageException(file + " is a directory: give the archive's file name");
+      }
       Path temp = target.resolveSibling(".~linksafe." + target.getFileName() + ".tmp");
       try (OutputStream out = create(temp, target)) {
         // an archive written inside the tree leaves itself out
         var self = dev.linksafe.platform.Platforms.forPath(temp).stat(temp).id();
         report = new TarWriter(excludes, self).write(source, out, c);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+          throw new FileSystemException(target.toString(), null, "cannot write the archive: " + Problem.reason(e));
+        }
       } finally {
         deleteQuietly(temp);
       }

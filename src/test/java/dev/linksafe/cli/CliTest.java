@@ -223,6 +223,14 @@ class CliTest {
       assertEquals(3, r.code(), r.out() + r.err());
       assertTrue(r.err().startsWith("linksafe: " + archive + ": cannot write the archive: "), r.err());
     }
+    // a directory given for the archive: said before anything is written
+    Path directory = Files.createDirectories(base.resolve("a-directory"));
+    Cli.Result r = Cli.run("archive", tree.toString(), directory.toString());
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains(directory + " is a directory"), r.err());
+    try (var left = Files.list(base)) {
+      assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".~linksafe")), "no temporary file left");
+    }
   }
 
   /** As GNU tar does: no archive written to, or read from, a terminal (script(1) gives one). */
