@@ -22,6 +22,16 @@ final class RawPaxHeaders extends FilterInputStream {
   private final byte[] window = new byte[WINDOW];
   private long position;
 
+  /**
+   * The most an entry's headers may take: its pax and GNU long-name headers and a sparse map,
+   * all of which Commons Compress reads into memory before it returns the entry (a map of N
+   * runs becomes N objects). A sparse file with a million data runs needs about 16 MiB; a
+   * crafted map of hundreds of millions came in a 1 MB gzip and exhausted any heap.
+   */
+  static final long HEADER_LIMIT = 16 << 20;
+  /** Where the headers being read began, or -1 while an entry's data is read. */
+  private long headersFrom = -1;
+
   RawPaxHeaders(InputStream in) {
     super(in);
   }
@@ -31,8 +41,26 @@ final class RawPaxHeaders extends FilterInputStream {
     int b = in.read();
     if (b >= 0) {
       window[(int) (position++ % WINDOW)] = (byte) b;
+      checkHeaders();
     }
     return b;
+  }
+
+  /** The next bytes are headers (up to the next entry's data), limited to {@link #HEADER_LIMIT}. */
+  void readingHeaders() {
+    headersFrom = position;
+  }
+
+  /** The next bytes are an entry's data, as long as it is. */
+  void readingData() {
+    headersFrom = -1;
+  }
+
+  private void checkHeaders() throws IOException {
+    if (headersFrom >= 0 && position - headersFrom > HEADER_LIMIT) {
+      throw new IOException("an entry's headers take more than " + (HEADER_LIMIT >> 20)
+          + " MiB (a crafted sparse map or extended header?)");
+    }
   }
 
   /**
@@ -55,6 +83,7 @@ final class RawPaxHeaders extends FilterInputStream {
     }
     if (n > 0) {
       keep(b, off, n);
+      checkHeaders();
     }
     return n == 0 && end ? -1 : n;
   }

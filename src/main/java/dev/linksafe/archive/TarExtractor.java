@@ -105,10 +105,18 @@ public final class TarExtractor {
   private ArchiveReport read(InputStream in, Path root, Extraction x) throws IOException {
     RawPaxHeaders raw = new RawPaxHeaders(Compression.unwrap(in));
     try (TarArchiveInputStream tar = new TarArchiveInputStream(raw, "UTF-8")) {
-      TarArchiveEntry entry;
+      TarArchiveEntry entry = null;
       while (true) {
         try {
+          if (entry != null) {
+            // the rest of the last entry's data, so that what getNextEntry reads is headers only
+            while (tar.skip(Long.MAX_VALUE) > 0) {
+              // skipped
+            }
+          }
+          raw.readingHeaders();
           entry = tar.getNextEntry();
+          raw.readingData();
         } catch (IOException | RuntimeException | StackOverflowError e) {
           // Commons Compress reads each extended header (pax, GNU long name) by calling itself
           // again: a few thousand in a row exhaust the stack

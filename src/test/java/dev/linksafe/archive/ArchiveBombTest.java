@@ -56,6 +56,49 @@ class ArchiveBombTest {
     assertEquals("hi", Files.readString(base.resolve("out/d/f")));
   }
 
+  /**
+   * A GNU sparse 1.0 entry whose map claims five million runs (a few MB gzipped):
+   * Commons Compress makes an object of each before it returns the entry (OutOfMemoryError in
+   * a 128 MiB heap). Headers are limited; the entries before it are extracted.
+   */
+  @Test
+  void aSparseMapWithoutEndIsAnErrorNotAnOutOfMemory() throws Exception {
+    Path archive = base.resolve("map.tar.gz");
+    int runs = 5_000_000;
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(archive), 1 << 16)) {
+      TarOutput tar = new TarOutput(out);
+      tar.putEntry(header("before", '0', 2, null));
+      tar.write("hi".getBytes(StandardCharsets.US_ASCII));
+      tar.closeEntry();
+      StringBuilder map = new StringBuilder().append(runs).append('\n');
+      for (int i = 0; i < runs; i++) {
+        map.append(i * 2).append("\n1\n");
+      }
+      byte[] text = map.toString().getBytes(StandardCharsets.US_ASCII);
+      byte[] padded = java.util.Arrays.copyOf(text, (text.length + 511) / 512 * 512);
+      ByteArrayOutputStream records = new ByteArrayOutputStream();
+      TarOutput.record(records, "GNU.sparse.major", "1".getBytes(StandardCharsets.US_ASCII));
+      TarOutput.record(records, "GNU.sparse.minor", "0".getBytes(StandardCharsets.US_ASCII));
+      TarOutput.record(records, "GNU.sparse.name", "bomb".getBytes(StandardCharsets.US_ASCII));
+      TarOutput.record(records, "GNU.sparse.realsize", Long.toString(2L * runs).getBytes(StandardCharsets.US_ASCII));
+      tar.putEntry(new TarOutput.Header("GNUSparseFile.0/bomb", (byte) '0', 0644, 0, 0, 0, padded.length + runs,
+          null, 0, 0, records.toByteArray(), false));
+      tar.write(padded);
+      byte[] data = new byte[runs];
+      tar.write(data);
+      tar.closeEntry();
+      tar.finish();
+    }
+    List<String> command = new ArrayList<>(Privileged.javaCommand("extract", archive.toString(), base.resolve("out").toString()));
+    command.add(1, "-Xmx128m");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+    assertEquals(1, p.exitValue(), output);
+    assertTrue(output.contains("headers take more than 16 MiB"), output);
+    assertEquals("hi", Files.readString(base.resolve("out/before")));
+  }
+
   /** Thousands of extended headers in a row: a clear error, not a StackOverflowError. */
   @Test
   void extendedHeadersWithoutEndAreAnErrorNotACrash() throws Exception {
