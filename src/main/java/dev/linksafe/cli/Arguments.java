@@ -22,6 +22,28 @@ final class Arguments {
     return path;
   }
 
+  /**
+   * Requires a destination that is a directory or can be made one: a file standing at it, or at
+   * one of the directories above it, is a usage error, said before anything is read.
+   */
+  static Path destination(Path path, String role) {
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(path)) {
+      if (!Files.isDirectory(path)) {
+        throw new UsageException(role + " exists and is not a directory: " + path);
+      }
+      return path;
+    }
+    for (Path above = path.toAbsolutePath().getParent(); above != null; above = above.getParent()) {
+      if (Files.exists(above)) {
+        if (!Files.isDirectory(above)) {
+          throw new UsageException(role + " cannot be made: " + above + " is not a directory");
+        }
+        break;
+      }
+    }
+    return path;
+  }
+
   /** Requires an existing snapshot repository. */
   static Path repository(Path path) {
     existingDirectory(path, "REPO");

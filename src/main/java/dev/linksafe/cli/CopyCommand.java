@@ -101,6 +101,7 @@ class CopyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Arguments.existingDirectory(source, "SRC");
+    Arguments.destination(target, "DST");
     PrintWriter out = spec.commandLine().getOut();
     CopyOptions options = new CopyOptions(
         common.walkOptions(Main.configuration(), "copy").withClassifySymlinks(false),

@@ -42,9 +42,7 @@ final class ExtractCommand implements Callable<Integer> {
     if (!file.equals("-") && !Files.isRegularFile(Path.of(file))) {
       throw new UsageException("archive not found: " + file);
     }
-    if (Files.exists(target) && !Files.isDirectory(target)) {
-      throw new UsageException("DST exists and is not a directory: " + target);
-    }
+    Arguments.destination(target, "DST");
     ArchiveReport report;
     try (InputStream in = file.equals("-") ? new FileInputStream(java.io.FileDescriptor.in)
         : Files.newInputStream(Path.of(file))) {

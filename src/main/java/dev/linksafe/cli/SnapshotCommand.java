@@ -43,9 +43,7 @@ final class SnapshotCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Arguments.existingDirectory(source, "SRC");
-    if (Files.exists(repository) && !Files.isDirectory(repository)) {
-      throw new UsageException("REPO exists and is not a directory: " + repository);
-    }
+    Arguments.destination(repository, "REPO");
     CopyOptions options = CopyOptions.defaults(Platforms.isPrivileged())
         .withWalk(common.walkOptions(Main.configuration(), "snapshot").withClassifySymlinks(false));
     SnapshotRepository.Created created;

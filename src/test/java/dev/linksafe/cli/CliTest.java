@@ -213,6 +213,26 @@ class CliTest {
     assertEquals(0, v.code(), v.out() + v.err());
   }
 
+  /** A file where DST (or a directory above it) should be is a usage error for every command that writes. */
+  @Test
+  void aFileWhereTheDestinationShouldBeIsAUsageError() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path file = Files.writeString(base.resolve("plain-file"), "not a directory");
+    Path archive = base.resolve("t.tar");
+    assertEquals(0, run("archive", tree.toString(), archive.toString()).code());
+    for (Path dst : List.of(file, file.resolve("below"))) {
+      for (String[] command : List.of(new String[] {"copy", tree.toString(), dst.toString()},
+          new String[] {"mirror", "--no-index", tree.toString(), dst.toString()},
+          new String[] {"extract", archive.toString(), dst.toString()},
+          new String[] {"snapshot", tree.toString(), dst.toString()})) {
+        Cli.Result r = run(command);
+        assertEquals(2, r.code(), String.join(" ", command) + ": " + r.err());
+        assertTrue(r.err().contains("not a directory"), r.err());
+      }
+    }
+    assertEquals("not a directory", Files.readString(file));
+  }
+
   /** An archive that cannot be made is named as asked for, not by its temporary name. */
   @Test
   void anArchiveThatCannotBeWrittenIsNamed() throws Exception {
