@@ -32,9 +32,9 @@ import java.util.concurrent.Semaphore;
  * modification times in pax headers to the nanosecond, modes, numeric owners, long names through pax headers.
  * A junction or other reparse point becomes a symlink entry carrying its buffer in the pax
  * header {@value #REPARSE_HEADER}. Memory does not grow with the archive: the walk holds one
- * directory listing per level and the groups still open, and reads at most a bounded number of
- * bytes ahead of the stream (small files are read whole by the walking thread, so reading and
- * formatting overlap).
+ * directory listing per level and the groups still open, and at most a bounded number of bytes
+ * are read ahead of the stream. Three threads overlap: the walk (listing and looking at names),
+ * the reading of small files whole, and the formatting and writing of entries.
  */
 public final class TarWriter {
   /** The pax header holding a reparse point's raw buffer, base64. */
@@ -64,7 +64,7 @@ public final class TarWriter {
     this.archive = archive;
   }
 
-  /** Files up to this size are read whole by the walking thread. */
+  /** Files up to this size are read whole by the reading thread; larger ones are streamed. */
   private static final int SMALL_FILE_BYTES = 1 << 20;
   /** Holes worth a sparse entry: below this a file is written whole, in the plainest format. */
   private static final long SPARSE_HOLE_BYTES = 64 * 1024;
@@ -107,8 +107,8 @@ public final class TarWriter {
   }
 
   /**
-   * One entry as the walk found it, in archive order. A small file comes with its bytes, read
-   * by the walking thread while the writing thread formats and writes the entries before it.
+   * One entry as the walk found it, in archive order. A small file gets its bytes from the
+   * reading thread while the writing thread formats and writes the entries before it.
    */
   private record Item(String name, Path path, FileStatus status, String linkName, ReparsePoint reparse,
       byte[] content, boolean hardLink, boolean unread) {
