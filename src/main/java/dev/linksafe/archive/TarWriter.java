@@ -312,10 +312,7 @@ public final class TarWriter {
               ready.put(List.of(Item.END));
               return;
             }
-            Item read = item.unread() ? read(item) : item;
-            if (read != null) {
-              out.add(read);
-            }
+            out.add(item.unread() ? read(item) : item);
           }
           flush();
         }
@@ -331,7 +328,7 @@ public final class TarWriter {
       }
     }
 
-    /** The item with its bytes, or null (reported) when the file cannot be read. */
+    /** The item with its bytes, or without them when the file cannot be read. */
     private Item read(Item item) throws InterruptedException {
       int size = (int) item.status().size();
       if (!walking.budget.tryAcquire(size + 512)) {
@@ -345,9 +342,10 @@ public final class TarWriter {
       try (InputStream in = walking.access.newInputStream(item.path())) {
         read = size == 0 ? 0 : in.readNBytes(content, 0, size);
       } catch (IOException e) {
+        // handed on unread: the writer tries it once more as a streamed file and reports what
+        // is wrong, and knows the name is missing when the name is a hard-link group's first
         walking.budget.release(size + 512);
-        walking.problems.add(new Problem(item.name(), "cannot archive: " + e.getMessage()));
-        return null;
+        return item.withContent(null);
       }
       if (read < size) {
         // the file shrank while archiving: the entry must still hold the size it announced (zeros)
@@ -406,6 +404,11 @@ public final class TarWriter {
           // the archive itself cannot be written (full, broken pipe): nothing after can be
           throw new IOException("cannot write the archive: " + Problem.reason(sink.failure), sink.failure);
         }
+        if (item.status().isHardLinked()) {
+          // a first name (or one taking its place): the group's later names look for another
+          String first = item.hardLink() ? item.linkName() : item.name();
+          missingFirstNames.putIfAbsent(first, null);
+        }
         walking.problems.add(new Problem(item.name(), "cannot archive: " + Problem.reason(e)));
       } finally {
         if (item.content() != null) {
@@ -414,10 +417,28 @@ public final class TarWriter {
       }
     }
 
+    /**
+     * First names of hard-link groups that could not be archived, each with the later name that
+     * took its place as the group's first (null while none could): a hard-link entry must name
+     * a file the archive holds.
+     */
+    private final java.util.Map<String, String> missingFirstNames = new java.util.HashMap<>();
+
     void entry(Item item, TarOutput tar) throws IOException {
       FileStatus status = item.status();
       if (item.hardLink()) {
-        put(tar, header(item.name(), LF_LINK, status, 0, item.linkName(), null));
+        String first = item.linkName();
+        if (missingFirstNames.containsKey(first)) {
+          String replacement = missingFirstNames.get(first);
+          if (replacement == null) {
+            // this name becomes the group's first: its bytes are read through it
+            file(new Item(item.name(), item.path(), status, null, null, null, false), tar);
+            missingFirstNames.put(first, item.name());
+            return;
+          }
+          first = replacement;
+        }
+        put(tar, header(item.name(), LF_LINK, status, 0, first, null));
         links++;
         return;
       }

@@ -43,6 +43,34 @@ class PermissionProblemsTest {
     assertFalse(Files.exists(dst.resolve("secret")));
   }
 
+  /**
+   * An archive of a hard-link group whose first name cannot be read: the group's next name
+   * takes its place where it can be read, and no hard-link entry names a file the archive
+   * lacks (GNU tar could not extract such an archive).
+   */
+  @Test
+  void aHardLinkGroupWhoseFirstNameCannotBeReadIsNotLeftDangling() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Files.writeString(src.resolve("a-secret"), "no");
+    Files.createLink(src.resolve("b-secret"), src.resolve("a-secret"));
+    Files.setPosixFilePermissions(src.resolve("a-secret"), PosixFilePermissions.fromString("---------"));
+    Files.writeString(src.resolve("c-kept"), "yes");
+    Files.createLink(src.resolve("d-kept"), src.resolve("c-kept"));
+    Files.createLink(src.resolve("e-kept"), src.resolve("c-kept"));
+    Path archive = base.resolve("t.tar");
+    Process p = new ProcessBuilder(commandAsNobody("archive", src.toString(), archive.toString()))
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor(60, TimeUnit.SECONDS);
+    assertEquals(1, p.exitValue(), out);
+    assertTrue(out.contains("a-secret") && out.contains("b-secret"), out);
+    String listing = Privileged.run("tar", "-tvf", archive.toString());
+    assertFalse(listing.contains("secret"), listing);
+    Path x = Files.createDirectories(base.resolve("x"));
+    Privileged.run("tar", "-C", x.toString(), "-xf", archive.toString());
+    assertEquals("yes", Files.readString(x.resolve("e-kept")));
+  }
+
   @Test
   void unwritableDestinationPlacesAreReportedAndTheRestCopied() throws Exception {
     Path src = Files.createDirectories(base.resolve("src"));
