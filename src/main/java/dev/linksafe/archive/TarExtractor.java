@@ -643,10 +643,29 @@ public final class TarExtractor {
      * tree plus a batch, whatever the archive holds (the same directory a million times, say).
      */
     private final List<DirectoryTime> leftDirectories = new ArrayList<>();
-    private static final int LEFT_DIRECTORIES_BATCH = 4096;
+    private static final int LEFT_DIRECTORIES_BATCH = 16_384;
+
+    /**
+     * The directories whose times were set last, kept in case the archive comes back into one
+     * (its entries need not be in depth-first order): the time is then set again later. Only
+     * an archive that comes back after this many other directories were left loses the time.
+     */
+    private final Map<Path, FileStatus> timesSet = new java.util.LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Path, FileStatus> eldest) {
+        return size() > REMEMBERED_DIRECTORIES;
+      }
+    };
+    private static final int REMEMBERED_DIRECTORIES = 65_536;
 
     /** Moves the directories the archive has left, seen from the next entry's path, aside. */
     private void leaveDirectoriesFor(Path path, boolean directory) {
+      if (!timesSet.isEmpty()) {
+        FileStatus set = timesSet.remove(path.getParent());
+        if (set != null) {
+          leftDirectories.add(new DirectoryTime(path.getParent(), set)); // set again, after this entry
+        }
+      }
       while (!directoryTimes.isEmpty()) {
         DirectoryTime top = directoryTimes.peek();
         if (path.startsWith(top.path()) && !path.equals(top.path())) {
@@ -666,6 +685,7 @@ public final class TarExtractor {
       awaitWriters(); // a file made in a directory after its times were set would change them
       for (DirectoryTime d : leftDirectories) {
         setTimes(d);
+        timesSet.put(d.path(), d.like());
       }
       leftDirectories.clear();
     }

@@ -99,6 +99,38 @@ class ArchiveBombTest {
     assertEquals("hi", Files.readString(base.resolve("out/before")));
   }
 
+  /**
+   * Directory times come out right when the archive comes back into directories long after it
+   * left them (not depth-first): 17,000 directories, then a file in each of them. Times are set
+   * a batch at a time once the archive has left a directory; coming back sets them again.
+   */
+  @Test
+  void directoryTimesSurviveAnArchiveThatComesBack() throws Exception {
+    int count = 17_000;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    TarOutput tar = new TarOutput(bytes);
+    for (int i = 0; i < count; i++) {
+      tar.putEntry(new TarOutput.Header(String.format("d%05d/", i), (byte) '5', 0755, 0, 0,
+          (1_000_000L + i) * 1_000_000_000L, 0, null));
+      tar.closeEntry();
+    }
+    for (int i = 0; i < count; i += 7) {
+      tar.putEntry(header(String.format("d%05d/f", i), '0', 2, null));
+      tar.write("hi".getBytes(StandardCharsets.US_ASCII));
+      tar.closeEntry();
+    }
+    tar.finish();
+    Path out = base.resolve("out");
+    ArchiveReport r = new TarExtractor(false).extract(new ByteArrayInputStream(bytes.toByteArray()), out);
+    assertEquals(0, r.errors(), r.problems().toString());
+    int wrong = 0;
+    for (int i = 0; i < count; i++) {
+      long seconds = Files.getLastModifiedTime(out.resolve(String.format("d%05d", i))).toInstant().getEpochSecond();
+      wrong += seconds == 1_000_000L + i ? 0 : 1;
+    }
+    assertEquals(0, wrong, "directories with the wrong time");
+  }
+
   /** Thousands of extended headers in a row: a clear error, not a StackOverflowError. */
   @Test
   void extendedHeadersWithoutEndAreAnErrorNotACrash() throws Exception {
