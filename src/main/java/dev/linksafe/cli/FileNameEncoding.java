@@ -18,6 +18,12 @@ import java.util.Optional;
  */
 final class FileNameEncoding {
   private static final String RELAUNCHED = "LINKSAFE_RELAUNCHED";
+  /**
+   * The command's own arguments as bytes (base64 of them joined by NUL): decoded in this locale
+   * they already lost every byte from 0x80 ('?'), and a process started from here can only be
+   * given text in this locale's encoding.
+   */
+  private static final String ARGUMENTS = "LINKSAFE_ARGUMENTS";
 
   private FileNameEncoding() {}
 
@@ -26,7 +32,7 @@ final class FileNameEncoding {
    * (on Linux), and returns its exit code; null when this JVM is fine or cannot be restarted,
    * in which case a warning has been printed if names will suffer.
    */
-  static Integer relaunchedIfNeeded() {
+  static Integer relaunchedIfNeeded(String[] args) {
     String encoding = System.getProperty("sun.jnu.encoding", "");
     if (isUtf8(encoding) || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
       return null;
@@ -44,6 +50,10 @@ final class FileNameEncoding {
     ProcessBuilder builder = new ProcessBuilder(line).inheritIO();
     builder.environment().put("LC_ALL", "C.UTF-8");
     builder.environment().put(RELAUNCHED, "1");
+    byte[] raw = rawArguments(args);
+    if (raw != null) {
+      builder.environment().put(ARGUMENTS, java.util.Base64.getEncoder().encodeToString(raw));
+    }
     try {
       Process child = builder.start();
       Runtime.getRuntime().addShutdownHook(new Thread(child::destroy));
@@ -55,6 +65,67 @@ final class FileNameEncoding {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 130;
+    }
+  }
+
+  /**
+   * This command's arguments as the kernel holds them (the last ones of /proc/self/cmdline),
+   * joined by NUL; null where they cannot be matched with {@code args} for sure.
+   */
+  private static byte[] rawArguments(String[] args) {
+    byte[] cmdline;
+    try {
+      cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    List<byte[]> words = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < cmdline.length; i++) {
+      if (cmdline[i] == 0) {
+        words.add(java.util.Arrays.copyOfRange(cmdline, start, i));
+        start = i + 1;
+      }
+    }
+    if (words.size() < args.length) {
+      return null;
+    }
+    List<byte[]> mine = words.subList(words.size() - args.length, words.size());
+    Charset local = Charset.defaultCharset();
+    java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < args.length; i++) {
+      // each must be the word this JVM decoded into args[i] (not an @argfile's expansion)
+      String decoded = new String(mine.get(i), Charset.forName(System.getProperty("sun.jnu.encoding", local.name())));
+      if (!decoded.equals(args[i]) && !decoded.replaceAll("[^\\x00-\\x7f]", "?").equals(args[i])) {
+        return null;
+      }
+      if (i > 0) {
+        joined.write(0);
+      }
+      joined.writeBytes(mine.get(i));
+    }
+    return joined.toByteArray();
+  }
+
+  /** The arguments a restarted JVM was given as bytes by the one that started it, else {@code args}. */
+  static String[] arguments(String[] args) {
+    String raw = System.getenv(ARGUMENTS);
+    if (raw == null || System.getenv(RELAUNCHED) == null) {
+      return args;
+    }
+    try {
+      byte[] bytes = java.util.Base64.getDecoder().decode(raw);
+      List<String> words = new ArrayList<>();
+      int start = 0;
+      for (int i = 0; i <= bytes.length; i++) {
+        if (i == bytes.length || bytes[i] == 0) {
+          words.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+          start = i + 1;
+        }
+      }
+      return words.size() == args.length || (args.length == 0 && bytes.length == 0) ? words.toArray(String[]::new) : args;
+    } catch (IllegalArgumentException e) {
+      return args;
     }
   }
 

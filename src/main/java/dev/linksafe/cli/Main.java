@@ -41,10 +41,11 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    Integer relaunched = FileNameEncoding.relaunchedIfNeeded();
+    Integer relaunched = FileNameEncoding.relaunchedIfNeeded(args);
     if (relaunched != null) {
       System.exit(relaunched);
     }
+    args = FileNameEncoding.arguments(args);
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

@@ -155,7 +155,8 @@ class DestinationOverlapTest {
     src = base.resolve("src");
     Files.writeString(src.resolve("é"), "one");
     Files.writeString(src.resolve("sub/x"), "two");
-    Path dst = base.resolve("dst");
+    // a non-ASCII argument too: the restarted JVM must get its bytes, not '?'
+    Path dst = base.resolve("dst-\u00fc");
     List<String> mirror = Privileged.javaCommand("mirror", "--delete", "--index-dir", base.resolve("index").toString(),
         src.toString(), dst.toString());
     assertEquals(0, inCLocale(mirror));
