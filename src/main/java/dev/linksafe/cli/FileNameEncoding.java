@@ -39,7 +39,8 @@ final class FileNameEncoding {
     }
     Optional<String> command = ProcessHandle.current().info().command();
     Optional<String[]> arguments = ProcessHandle.current().info().arguments();
-    if (System.getenv(RELAUNCHED) != null || command.isEmpty() || arguments.isEmpty()) {
+    if (System.getenv(RELAUNCHED) != null || command.isEmpty() || arguments.isEmpty()
+        || !asciiBefore(command.get(), args.length)) {
       System.err.println("linksafe: warning: file names are read as " + encoding
           + " in this locale, so names with bytes from 0x80 cannot be handled; run with LC_ALL=C.UTF-8");
       return null;
@@ -66,6 +67,39 @@ final class FileNameEncoding {
       Thread.currentThread().interrupt();
       return 130;
     }
+  }
+
+  /**
+   * Whether the java command and its own options (all but the last {@code count} words of the
+   * command line) are ASCII: only then can they be given again from this locale (a jar under a
+   * non-ASCII folder could not be found).
+   */
+  private static boolean asciiBefore(String command, int count) {
+    if (!command.chars().allMatch(c -> c < 0x80)) {
+      return false;
+    }
+    byte[] cmdline;
+    try {
+      cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    int words = 0;
+    for (byte b : cmdline) {
+      words += b == 0 ? 1 : 0;
+    }
+    int word = 0;
+    for (byte b : cmdline) {
+      if (word >= words - count) {
+        break;
+      }
+      if (b == 0) {
+        word++;
+      } else if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
