@@ -29,6 +29,17 @@ class ArchiveBombTest {
     return new TarOutput.Header(name, (byte) type, 0755, 0, 0, 1_700_000_000_000_000_000L, size, link);
   }
 
+  /** Extracts {@code archive} into base/out with the command line in a JVM of that heap; its output. */
+  private String extractInHeap(Path archive, String heap, int expectedExit) throws Exception {
+    List<String> command = new ArrayList<>(Privileged.javaCommand("extract", archive.toString(), base.resolve("out").toString()));
+    command.add(1, "-Xmx" + heap);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+    assertEquals(expectedExit, p.exitValue(), output);
+    return output;
+  }
+
   /**
    * The same directory entry 300,000 times (a few hundred KB gzipped): directory times were
    * all kept to the end, growing with the archive (OutOfMemoryError in a 48 MiB heap).
@@ -47,12 +58,7 @@ class ArchiveBombTest {
       tar.closeEntry();
       tar.finish();
     }
-    List<String> command = new ArrayList<>(Privileged.javaCommand("extract", archive.toString(), base.resolve("out").toString()));
-    command.add(1, "-Xmx48m");
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), output);
+    extractInHeap(archive, "48m", 0);
     assertEquals("hi", Files.readString(base.resolve("out/d/f")));
   }
 
@@ -89,12 +95,7 @@ class ArchiveBombTest {
       tar.closeEntry();
       tar.finish();
     }
-    List<String> command = new ArrayList<>(Privileged.javaCommand("extract", archive.toString(), base.resolve("out").toString()));
-    command.add(1, "-Xmx128m");
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS));
-    assertEquals(1, p.exitValue(), output);
+    String output = extractInHeap(archive, "128m", 1);
     assertTrue(output.contains("headers take more than 16 MiB"), output);
     assertEquals("hi", Files.readString(base.resolve("out/before")));
   }
