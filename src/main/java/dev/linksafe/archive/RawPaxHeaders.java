@@ -158,6 +158,38 @@ final class RawPaxHeaders extends FilterInputStream {
   }
 
   /**
+   * Whether the archive, read to its end, ends with an extended header (pax, GNU long name or
+   * link) that no entry follows: the zero blocks that end it come right after that header's
+   * data. Commons Compress takes such an archive for a whole one.
+   */
+  boolean endsAfterAnExtendedHeader() {
+    long zeros = position - position % BLOCK;
+    while (zeros >= BLOCK && position - (zeros - BLOCK) <= WINDOW && zeroBlock(zeros - BLOCK)) {
+      zeros -= BLOCK;
+    }
+    for (long header = zeros - BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
+      byte type = at(header + 156);
+      if (type != 'L' && type != 'K' && type != 'x') {
+        continue;
+      }
+      long size = octal(header + 124, 12);
+      if (size >= 0 && header + BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK == zeros && checksumHolds(header)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean zeroBlock(long from) {
+    for (int i = 0; i < BLOCK; i++) {
+      if (at(from + i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * The GNU long name ('L') and long link name ('K') entries just before the entry header read
    * last (GNU tar's default format keeps names over 100 bytes there), their data as raw bytes up
    * to the first NUL; null where there are none, an element null where that one is missing.

@@ -128,6 +128,9 @@ public final class TarExtractor {
         if (entry == null) {
           if (raw.position() == 0) {
             x.problems.add(new Problem("(archive)", "not a tar archive: it is empty"));
+          } else if (raw.endsAfterAnExtendedHeader()) {
+            x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
+                "archive is truncated or corrupt: it ends after an extended header, without its entry"));
           } else if (!endsOnABlock(raw)) {
             x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
                 "archive is truncated or corrupt: it ends inside a header block"));

@@ -172,6 +172,28 @@ class ArchiveBombTest {
     assertEquals(Files.getAttribute(out.resolve("f"), "unix:ino"), Files.getAttribute(out.resolve("h"), "unix:ino", LinkOption.NOFOLLOW_LINKS));
   }
 
+  /** An archive that ends with a GNU long name and no entry for it is cut, not whole (it said exit 0). */
+  @Test
+  void anArchiveEndingAfterALongNameIsReported() throws Exception {
+    for (char type : new char[] {'L', 'K'}) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      TarOutput tar = new TarOutput(bytes);
+      tar.putEntry(header("a", '0', 2, null));
+      tar.write("hi".getBytes(StandardCharsets.US_ASCII));
+      tar.closeEntry();
+      byte[] name = "a-long-name-whose-entry-never-comes".getBytes(StandardCharsets.US_ASCII);
+      tar.putEntry(header("././@LongLink", type, name.length, null));
+      tar.write(name);
+      tar.closeEntry();
+      tar.finish();
+      Path out = base.resolve("out-" + type);
+      ArchiveReport r = new TarExtractor(false).extract(new ByteArrayInputStream(bytes.toByteArray()), out);
+      assertEquals(1, r.errors(), r.problems().toString());
+      assertTrue(r.problems().get(0).message().contains("ends after an extended header"), r.problems().toString());
+      assertEquals("hi", Files.readString(out.resolve("a")));
+    }
+  }
+
   @Test
   void anEmptyInputIsNotAnArchive() throws Exception {
     ArchiveReport r = new TarExtractor(false).extract(new ByteArrayInputStream(new byte[0]), base.resolve("out"));
