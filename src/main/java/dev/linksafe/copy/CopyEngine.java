@@ -120,7 +120,7 @@ public final class CopyEngine {
     MirrorOptions m = options.mirror();
     if (m.indexDirectory() == null) {
       // without an index nothing says the last run finished: look for its leftovers everywhere
-      return new MirrorState(m, MirrorIndex.none(null), true);
+      return new MirrorState(m, MirrorIndex.none(null), true, options.walk().excludes());
     }
     Path file = MirrorIndex.location(m.indexDirectory(), source, target);
     boolean unfinished = MirrorIndex.lastRunUnfinished(file) || !Files.isRegularFile(file);
@@ -129,7 +129,8 @@ public final class CopyEngine {
     }
     java.time.Instant now = java.time.Instant.now();
     return new MirrorState(m, MirrorIndex.open(file, source, target,
-        now.getEpochSecond() * 1_000_000_000L + now.getNano(), options.dryRun()), unfinished);
+        now.getEpochSecond() * 1_000_000_000L + now.getNano(), options.dryRun()), unfinished,
+        options.walk().excludes());
   }
 
   /**
@@ -487,7 +488,7 @@ public final class CopyEngine {
       if (directory.seen != null && !mirror.isUnreadable(TreeWalker.display(directory.entry.relative()))) {
         try {
           mirror.deleteExtras(dst, directory.target, TreeWalker.display(directory.entry.relative()),
-              directory.seen, options.walk().excludes(), ignoresCase);
+              directory.seen, ignoresCase);
         } catch (IOException e) {
           problem(directory.entry, "cannot delete what the source no longer has", e);
         }

@@ -43,7 +43,7 @@ final class MirrorState {
   private record Deletion(Path path, String key) {}
 
   /** Patterns of names that --delete never removes, nor the directories holding them. */
-  private volatile ExcludeFilter excludes = ExcludeFilter.NONE;
+  private final ExcludeFilter excludes;
   /** Destination directories whose times a late rename or deletion changed after they were set. */
   private final Set<Path> touchedDirectories = ConcurrentHashMap.newKeySet();
 
@@ -53,8 +53,9 @@ final class MirrorState {
    * @param mayHoldLeftovers whether the destination may hold temporary files of an unfinished
    *     run, to be looked for in every directory the run enters
    */
-  MirrorState(MirrorOptions options, MirrorIndex index, boolean mayHoldLeftovers) {
+  MirrorState(MirrorOptions options, MirrorIndex index, boolean mayHoldLeftovers, ExcludeFilter excludes) {
     this.options = options;
+    this.excludes = excludes;
     this.index = index;
     this.mayHoldLeftovers = mayHoldLeftovers;
   }
@@ -208,8 +209,7 @@ final class MirrorState {
    * @param seen the names the source directory has
    */
   void deleteExtras(FileSystemAccess dst, Path directory, String directoryKey, Set<String> seen,
-      ExcludeFilter excludes, boolean folding) throws IOException {
-    this.excludes = excludes;
+      boolean folding) throws IOException {
     try (DirectoryStream<Path> children = dst.newDirectoryStream(directory)) {
       for (Path child : children) {
         // by its bytes: a name that is not valid in the name encoding is still told apart
@@ -284,8 +284,7 @@ final class MirrorState {
    */
   private boolean deleteKeepingExcluded(Path path, String key, FileSystemAccess dst, boolean dryRun)
       throws IOException {
-    ExcludeFilter protect = excludes;
-    if (protect.isEmpty() || !isDirectory(dst, path)) {
+    if (excludes.isEmpty() || !isDirectory(dst, path)) {
       delete(path, dst, dryRun);
       return true;
     }
@@ -293,7 +292,7 @@ final class MirrorState {
     try (DirectoryStream<Path> children = dst.newDirectoryStream(path)) {
       for (Path child : children) {
         String childKey = key + "/" + child.getFileName();
-        if (protect.excludes(childKey, isDirectory(dst, child))) {
+        if (excludes.excludes(childKey, isDirectory(dst, child))) {
           kept = true;
         } else {
           kept |= !deleteKeepingExcluded(child, childKey, dst, dryRun);

@@ -128,6 +128,29 @@ class DestinationOverlapTest {
     assertEquals(0, Cli.run("verify", src.toString(), dst.toString()).code());
   }
 
+  /**
+   * A directory in the way of a new file, holding excluded names, is met before the walk has
+   * left any directory: its excluded names stay and the conflict is reported (the exclude
+   * patterns were only known to the deletion once a directory had been left).
+   */
+  @Test
+  void aDirectoryInTheWayKeepsItsExcludedNames() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src/f"));
+    src = base.resolve("src");
+    Files.writeString(src.resolve("f/x"), "x");
+    Path dst = base.resolve("dst");
+    String[] mirror = {"mirror", "--delete", "--no-index", "--exclude", "*.log", src.toString(), dst.toString()};
+    assertEquals(0, Cli.run(mirror).code());
+    Files.writeString(dst.resolve("f/keep.log"), "precious");
+    Privileged.run("rm", "-r", src.resolve("f").toString());
+    Files.writeString(src.resolve("f"), "a file now");
+    Cli.Result r = Cli.run(mirror);
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("a directory stands at the destination"), r.err());
+    assertEquals("precious", Files.readString(dst.resolve("f/keep.log")));
+    assertFalse(Files.exists(dst.resolve("f/x")), "the rest of the directory goes");
+  }
+
   /** Names whose bytes are not UTF-8 are deleted like any other (they were kept forever). */
   @Test
   void namesThatAreNotUtf8AreDeleted() throws Exception {
