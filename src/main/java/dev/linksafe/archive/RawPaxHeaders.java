@@ -144,17 +144,28 @@ final class RawPaxHeaders extends FilterInputStream {
     if (entryHeader < 0) {
       return null; // not where Commons Compress leaves the stream after a header: nothing trusted
     }
-    for (long header = entryHeader - 2 * BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
-      if (at(header + 156) != 'x') {
+    long header = extendedHeaderEndingAt(entryHeader, "x", false);
+    return header < 0 ? null : records(header + BLOCK, octal(header + 124, 12));
+  }
+
+  /**
+   * Where an extended header of one of {@code types} ('x' pax, 'L' long name, 'K' long link)
+   * starts whose data ends at {@code end}, searched back through the window; -1 when none does.
+   *
+   * @param checked whether the header's checksum must hold too
+   */
+  private long extendedHeaderEndingAt(long end, String types, boolean checked) {
+    for (long header = end - BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
+      if (types.indexOf(at(header + 156)) < 0) {
         continue;
       }
       long size = octal(header + 124, 12);
-      if (size < 0 || header + BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK != entryHeader) {
-        continue;
+      if (size >= 0 && header + BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK == end
+          && (!checked || checksumHolds(header))) {
+        return header;
       }
-      return records(header + BLOCK, size);
     }
-    return null;
+    return -1;
   }
 
   /**
@@ -167,17 +178,7 @@ final class RawPaxHeaders extends FilterInputStream {
     while (zeros >= BLOCK && position - (zeros - BLOCK) <= WINDOW && zeroBlock(zeros - BLOCK)) {
       zeros -= BLOCK;
     }
-    for (long header = zeros - BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
-      byte type = at(header + 156);
-      if (type != 'L' && type != 'K' && type != 'x') {
-        continue;
-      }
-      long size = octal(header + 124, 12);
-      if (size >= 0 && header + BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK == zeros && checksumHolds(header)) {
-        return true;
-      }
-    }
-    return false;
+    return extendedHeaderEndingAt(zeros, "LKx", true) >= 0;
   }
 
   private boolean zeroBlock(long from) {
@@ -201,27 +202,15 @@ final class RawPaxHeaders extends FilterInputStream {
     }
     byte[] name = null;
     byte[] link = null;
-    boolean found = true;
     // walk back over the meta entries (long names, pax headers) that end where the next begins
-    while (found) {
-      found = false;
-      for (long header = next - 2 * BLOCK; header >= 0 && position - header <= WINDOW; header -= BLOCK) {
-        byte type = at(header + 156);
-        if (type != 'L' && type != 'K' && type != 'x') {
-          continue;
-        }
-        long size = octal(header + 124, 12);
-        if (size < 0 || header + BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK != next || !checksumHolds(header)) {
-          continue;
-        }
-        if (type == 'L' && name == null) {
-          name = field(header + BLOCK, (int) Math.min(size, WINDOW));
-        } else if (type == 'K' && link == null) {
-          link = field(header + BLOCK, (int) Math.min(size, WINDOW));
-        }
-        next = header;
-        found = true;
-        break;
+    for (long header = extendedHeaderEndingAt(next, "LKx", true); header >= 0;
+        header = extendedHeaderEndingAt(header, "LKx", true)) {
+      byte type = at(header + 156);
+      int size = (int) Math.min(octal(header + 124, 12), WINDOW);
+      if (type == 'L' && name == null) {
+        name = field(header + BLOCK, size);
+      } else if (type == 'K' && link == null) {
+        link = field(header + BLOCK, size);
       }
     }
     return name == null && link == null ? null : new byte[][] {name, link};

@@ -130,6 +130,41 @@ public final class TarWriter {
   }
 
   /**
+   * Items passed from one thread to the next in archive order, in batches: one hand-over an
+   * item cost a wake-up of the other thread (a futex call each side) for every name. Bounded:
+   * a thread that runs ahead waits.
+   */
+  private static final class Handover {
+    private final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(64);
+    private List<Item> batch = new ArrayList<>(BATCH_ITEMS);
+
+    void put(Item item) throws InterruptedException {
+      batch.add(item);
+      if (batch.size() == BATCH_ITEMS) {
+        flush();
+      }
+    }
+
+    /** Hands over what the batch holds now (before waiting on the next thread, say). */
+    void flush() throws InterruptedException {
+      if (!batch.isEmpty()) {
+        queue.put(batch);
+        batch = new ArrayList<>(BATCH_ITEMS);
+      }
+    }
+
+    /** Hands over the rest and the end. */
+    void end() throws InterruptedException {
+      flush();
+      queue.put(List.of(Item.END));
+    }
+
+    List<Item> take() throws InterruptedException {
+      return queue.take();
+    }
+  }
+
+  /**
    * Walks the tree in archive order (names sorted, depth first) on its own thread: lists,
    * looks at each name, reads links and small files, and queues what it found. System calls
    * and formatting overlap; the queue and the bytes it may hold are bounded.
@@ -139,12 +174,7 @@ public final class TarWriter {
     final Path root;
     final HardLinkTracker<String> groups = new HardLinkTracker<>();
     final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
-    /**
-     * Items handed over in batches: one hand-over an item cost a wake-up of the other thread (a
-     * futex call each side) for every name.
-     */
-    final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(64);
-    private List<Item> batch = new ArrayList<>(BATCH_ITEMS);
+    final Handover found = new Handover();
     final Semaphore budget = new Semaphore(READ_AHEAD_BYTES);
     /** What stopped the walk, if it failed. */
     volatile RuntimeException failure;
@@ -164,25 +194,14 @@ public final class TarWriter {
         failure = e;
       }
       try {
-        flush();
-        queue.put(List.of(Item.END));
+        found.end();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
 
     void put(Item item) throws InterruptedException {
-      batch.add(item);
-      if (batch.size() == BATCH_ITEMS) {
-        flush();
-      }
-    }
-
-    void flush() throws InterruptedException {
-      if (!batch.isEmpty()) {
-        queue.put(batch);
-        batch = new ArrayList<>(BATCH_ITEMS);
-      }
+      found.put(item);
     }
 
     void directory(Path dir, String prefix) throws InterruptedException {
@@ -280,7 +299,7 @@ public final class TarWriter {
       }
       if (status.size() > SMALL_FILE_BYTES) {
         put(new Item(name, path, status, null, null, null, false)); // streamed by the writer
-        flush(); // the writer streams it while the walk goes on
+        found.flush(); // the writer streams it while the walk goes on
         return;
       }
       put(Item.unread(name, path, status));
@@ -294,8 +313,7 @@ public final class TarWriter {
    */
   private final class Reading implements Runnable {
     final Walking walking;
-    final BlockingQueue<List<Item>> ready = new ArrayBlockingQueue<>(64);
-    private List<Item> out = new ArrayList<>(BATCH_ITEMS);
+    final Handover out = new Handover();
 
     Reading(Walking walking) {
       this.walking = walking;
@@ -305,26 +323,17 @@ public final class TarWriter {
     public void run() {
       try {
         while (true) {
-          List<Item> batch = walking.queue.take();
-          for (Item item : batch) {
+          for (Item item : walking.found.take()) {
             if (item == Item.END) {
-              flush();
-              ready.put(List.of(Item.END));
+              out.end();
               return;
             }
-            out.add(item.unread() ? read(item) : item);
+            out.put(item.unread() ? read(item) : item);
           }
-          flush();
+          out.flush(); // what this batch brought goes on at once, as the walk handed it over
         }
       } catch (InterruptedException e) {
         // the writing side stopped
-      }
-    }
-
-    private void flush() throws InterruptedException {
-      if (!out.isEmpty()) {
-        ready.put(out);
-        out = new ArrayList<>(BATCH_ITEMS);
       }
     }
 
@@ -332,7 +341,7 @@ public final class TarWriter {
     private Item read(Item item) throws InterruptedException {
       int size = (int) item.status().size();
       if (!walking.budget.tryAcquire(size + 512)) {
-        flush(); // the writer frees the budget as it writes what it has been handed
+        out.flush(); // the writer frees the budget as it writes what it has been handed
         walking.budget.acquire(size + 512);
       }
       // straight into an array of the size the entry announces (readNBytes(int) reads in
@@ -378,7 +387,7 @@ public final class TarWriter {
       while (true) {
         List<Item> batch;
         try {
-          batch = reading.ready.take();
+          batch = reading.out.take();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new java.io.InterruptedIOException("archiving interrupted");
