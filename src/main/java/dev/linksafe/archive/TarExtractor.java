@@ -36,8 +36,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Extracts a tar stream into a destination and refuses, entry by entry, anything that would
@@ -91,91 +89,23 @@ public final class TarExtractor {
     }
   }
 
-  /**
-   * Whether the stream holds whole blocks up to where reading stopped: tar comes in 512-byte
-   * blocks, and ending inside one means the archive was cut. Commons Compress may stop inside
-   * one on a whole archive (it counts a sparse entry's holes as read when it skips to the end of
-   * the last record), so the block is read to its end first.
-   */
-  private static boolean endsOnABlock(RawPaxHeaders raw) throws IOException {
-    long rest = (512 - raw.position() % 512) % 512;
-    return rest == 0 || raw.skip(rest) == rest;
-  }
-
   private ArchiveReport read(InputStream in, Path root, Extraction x) throws IOException {
-    RawPaxHeaders raw = new RawPaxHeaders(Compression.unwrap(in));
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(raw, "UTF-8")) {
-      TarArchiveEntry entry = null;
+    try (InputStream data = Compression.unwrap(in)) {
+      TarInput tar = new TarInput(data);
       while (true) {
+        TarEntry entry;
         try {
-          if (entry != null) {
-            // the rest of the last entry's data, so that what getNextEntry reads is headers only
-            while (tar.skip(Long.MAX_VALUE) > 0) {
-              // skipped
-            }
-          }
-          raw.readingHeaders();
-          entry = tar.getNextEntry();
-          raw.readingData();
-        } catch (IOException | RuntimeException | StackOverflowError e) {
-          // Commons Compress reads each extended header (pax, GNU long name) by calling itself
-          // again: a few thousand in a row exhaust the stack
+          entry = tar.next();
+        } catch (IOException | RuntimeException e) {
           x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
-              "archive is truncated or corrupt: " + (e instanceof StackOverflowError
-                  ? "too many extended headers in a row" : e.getMessage())));
+              e instanceof TarInput.CorruptArchive ? e.getMessage() : "archive is truncated or corrupt: " + e.getMessage()));
           break;
         }
         if (entry == null) {
-          if (raw.position() == 0) {
-            x.problems.add(new Problem("(archive)", "not a tar archive: it is empty"));
-          } else if (raw.endsAfterAnExtendedHeader()) {
-            x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
-                "archive is truncated or corrupt: it ends after an extended header, without its entry"));
-          } else if (!endsOnABlock(raw)) {
-            x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
-                "archive is truncated or corrupt: it ends inside a header block"));
-          }
           break;
         }
-        if (!entry.isCheckSumOK()) {
-          x.problems.add(new Problem(x.lastName == null ? "(archive)" : "after " + x.lastName,
-              "archive is truncated or corrupt: a header's checksum does not match; stopped there"));
-          break;
-        }
-        String name = entry.getName();
-        String linkName = entry.getLinkName();
-        boolean binary = "BINARY".equals(entry.getExtraPaxHeader("hdrcharset"));
-        if (binary || lossy(name) || lossy(linkName)) {
-          // names whose bytes are not UTF-8, which Commons Compress decodes as UTF-8, losing the
-          // bytes that do not decode: read again from the headers themselves (a pax header with
-          // hdrcharset=BINARY as linksafe and bsdtar write it, or raw bytes as GNU tar writes
-          // them in pax or ustar headers)
-          Map<String, byte[]> records = raw.lastHeader();
-          if (binary && records == null) {
-            x.problems.add(new Problem(name, "cannot extract: its pax header (raw bytes) could not be read back; skipped"));
-            continue;
-          }
-          byte[][] ustar = raw.lastUstarNames();
-          // GNU tar's default format: names over 100 bytes in long-name entries before the header
-          byte[][] gnu = records != null && records.containsKey("path") && records.containsKey("linkpath")
-              ? null : raw.lastGnuLongNames();
-          if (records != null && records.containsKey("GNU.sparse.name")) {
-            name = RawNames.text(records.get("GNU.sparse.name")); // a sparse 1.0 entry's real name
-          } else if (records != null && records.containsKey("path")) {
-            name = RawNames.text(records.get("path"));
-          } else if (gnu != null && gnu[0] != null && fromField(gnu[0], name)) {
-            name = RawNames.text(gnu[0]);
-          } else if (ustar != null && fromField(ustar[0], name)) {
-            name = RawNames.text(ustar[0]);
-          }
-          if (records != null && records.containsKey("linkpath")) {
-            linkName = RawNames.text(records.get("linkpath"));
-          } else if (gnu != null && gnu[1] != null && fromField(gnu[1], linkName)) {
-            linkName = RawNames.text(gnu[1]);
-          } else if (ustar != null && ustar[1] != null && fromField(ustar[1], linkName)) {
-            linkName = RawNames.text(ustar[1]);
-          }
-        }
+        String name = entry.nameText();
+        String linkName = entry.linkNameText();
         x.lastName = name;
         try {
           x.extract(entry, tar, name, linkName);
@@ -202,45 +132,6 @@ public final class TarExtractor {
       problems = new ArrayList<>(x.problems);
     }
     return new ArchiveReport(x.entries.sum(), x.files.sum(), x.links, x.symlinks, x.directories, x.bytes.sum(), problems);
-  }
-
-  /**
-   * The size of an entry's file. A sparse entry (GNU tar's and bsdtar's, in any of the GNU
-   * sparse formats) holds only its data blocks; Commons Compress reads it back with its holes
-   * as zeros, up to its real size.
-   */
-  static long dataSize(TarArchiveEntry e) {
-    return e.isSparse() ? e.getRealSize() : e.getSize();
-  }
-
-  /**
-   * Whether decoding may have lost bytes of a name: Commons Compress shows them as U+FFFD in a
-   * pax value and as '?' in a ustar field.
-   */
-  private static boolean lossy(String text) {
-    return text != null && (text.indexOf('\uFFFD') >= 0 || text.indexOf('?') >= 0);
-  }
-
-  /**
-   * Whether {@code decoded} is a ustar field's {@code raw} bytes, not valid UTF-8, as Commons
-   * Compress decodes them ('?' for what does not decode): the name came from that field.
-   */
-  private static boolean fromField(byte[] raw, String decoded) {
-    java.nio.charset.CharsetDecoder strict = java.nio.charset.StandardCharsets.UTF_8.newDecoder();
-    try {
-      strict.decode(java.nio.ByteBuffer.wrap(raw));
-      return false; // valid UTF-8: nothing was lost
-    } catch (java.nio.charset.CharacterCodingException invalid) {
-      try {
-        String asRead = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
-            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE)
-            .replaceWith("?").decode(java.nio.ByteBuffer.wrap(raw)).toString();
-        return asRead.equals(decoded) || ("./" + asRead).equals(decoded) || asRead.equals("./" + decoded);
-      } catch (java.nio.charset.CharacterCodingException e) {
-        return false;
-      }
-    }
   }
 
   private static boolean isTruncation(IOException e) {
@@ -337,7 +228,7 @@ public final class TarExtractor {
     }
 
     /** Hands a small file, read whole, to a writer. */
-    void writeLater(Path path, TarArchiveEntry e, String name, byte[] content) {
+    void writeLater(Path path, TarEntry e, String name, byte[] content) {
       int cost = content.length + 512;
       budget.acquireUninterruptibly(cost);
       FileStatus like = status(e, EntryKind.REGULAR_FILE);
@@ -372,9 +263,12 @@ public final class TarExtractor {
       }
     }
 
-    void extract(TarArchiveEntry e, TarArchiveInputStream tar, String name, String linkName) throws IOException {
+    void extract(TarEntry e, TarInput tar, String name, String linkName) throws IOException {
       Path path = resolveInside(name);
-      boolean directory = isDirectory(e);
+      if (e.type() == 'V') {
+        return; // a volume label: no file, as tar reads it
+      }
+      boolean directory = e.isDirectory();
       leaveDirectoriesFor(path, directory);
       // the same name again, or a name this entry needs, may still be in a writer's hands
       awaitWriting(path);
@@ -385,7 +279,7 @@ public final class TarExtractor {
         return;
       }
       ensureParents(path);
-      String reparse = e.getExtraPaxHeader(TarWriter.REPARSE_HEADER);
+      String reparse = e.reparse();
       if (directory) {
         try {
           access.createDirectory(path, 0755);
@@ -414,7 +308,7 @@ public final class TarExtractor {
           });
         }
         symlinks++;
-      } else if (e.isLink()) {
+      } else if (e.isHardLink()) {
         Path existingName = resolveInside(linkName);
         awaitWriting(existingName);
         ensureParents(existingName);
@@ -427,10 +321,8 @@ public final class TarExtractor {
         }
         replace(path, temp -> access.createHardLink(temp, existingName));
         links++;
-      } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
-        // asked before isFile(), which Commons Compress answers yes for any entry whose name
-        // does not end in '/', FIFOs and devices included
-        EntryKind kind = e.isFIFO() ? EntryKind.FIFO : e.isCharacterDevice() ? EntryKind.CHARACTER_DEVICE : EntryKind.BLOCK_DEVICE;
+      } else if (e.isFifo() || e.isCharacterDevice() || e.isBlockDevice()) {
+        EntryKind kind = e.isFifo() ? EntryKind.FIFO : e.isCharacterDevice() ? EntryKind.CHARACTER_DEVICE : EntryKind.BLOCK_DEVICE;
         if (kind != EntryKind.FIFO && !owners) {
           throw new IOException("device nodes can only be created when running as root; skipped");
         }
@@ -440,16 +332,8 @@ public final class TarExtractor {
           setMetadata(temp, e, kind);
         });
       } else if (e.isFile()) {
-        long size = dataSize(e);
-        if (size < 0) {
-          throw new IOException("archive is corrupt: negative size for " + name);
-        }
-        if (size <= SMALL_FILE_BYTES) {
-          byte[] content = tar.readNBytes((int) size);
-          if (content.length < size) {
-            throw new java.io.EOFException("archive is truncated inside " + name);
-          }
-          writeLater(path, e, name, content);
+        if (e.realSize() <= SMALL_FILE_BYTES) {
+          writeLater(path, e, name, e.isSparse() ? withHoles(e, tar) : tar.readAll());
           return; // counted by the writer once made
         } else {
           replace(path, temp -> {
@@ -461,66 +345,70 @@ public final class TarExtractor {
               }
             } else {
               try (OutputStream out = access.createFile(temp, like, owners)) {
-                bytes.add(tar.transferTo(out));
+                bytes.add(transfer(tar, out));
               }
             }
           });
           files.increment();
         }
       } else {
-        throw new IOException("entry type '" + (char) e.getLinkFlag() + "' is not supported; skipped");
+        throw new IOException("entry type '" + (char) e.type() + "' is not supported; skipped");
       }
       entries.increment();
     }
 
-    /**
-     * Writes a sparse entry from its map: its data blocks copied, its holes (which Commons
-     * Compress would read back as zeros, a byte at a time) skipped on both sides and left as
-     * holes, as GNU tar extracts them. A crafted map cannot make this read or write more than the
-     * archive holds: holes cost a seek each.
-     */
-    private long sparse(TarArchiveEntry e, TarArchiveInputStream tar, FileSystemAccess.SparseOutput out)
-        throws IOException {
-      long at = 0;
-      long copied = 0;
+    private long transfer(TarInput tar, OutputStream out) throws IOException {
       byte[] buffer = new byte[64 * 1024];
-      for (org.apache.commons.compress.archivers.tar.TarArchiveStructSparse block : e.getOrderedSparseHeaders()) {
-        if (block.getOffset() < at || block.getNumbytes() < 0) {
-          throw new IOException("archive is corrupt: its sparse map for " + e.getName() + " goes backwards");
-        }
-        skipHole(tar, out, block.getOffset() - at);
-        long left = block.getNumbytes();
-        while (left > 0) {
-          int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
-          if (n < 0) {
-            throw new java.io.EOFException("archive is truncated inside " + e.getName());
-          }
-          out.write(buffer, 0, n);
-          left -= n;
-          copied += n;
-        }
-        at = block.getOffset() + block.getNumbytes();
-      }
-      if (e.getRealSize() > at) {
-        skipHole(tar, out, e.getRealSize() - at);
+      long copied = 0;
+      for (int n; (n = tar.read(buffer, 0, buffer.length)) > 0; ) {
+        out.write(buffer, 0, n);
+        copied += n;
       }
       return copied;
     }
 
-    private void skipHole(TarArchiveInputStream tar, FileSystemAccess.SparseOutput out, long length)
-        throws IOException {
-      if (length <= 0) {
-        return;
-      }
-      long skipped = 0;
-      while (skipped < length) {
-        long n = tar.skip(length - skipped);
-        if (n <= 0) {
-          break; // the map says more than the entry holds: the rest stays a hole
+    /**
+     * Writes a sparse entry from its map: its data runs copied, its holes left as holes (a seek
+     * each), as GNU tar extracts them. The map was checked to fit the entry's data and size.
+     */
+    private long sparse(TarEntry e, TarInput tar, FileSystemAccess.SparseOutput out) throws IOException {
+      long at = 0;
+      long copied = 0;
+      byte[] buffer = new byte[64 * 1024];
+      long[] map = e.sparseMap();
+      for (int i = 0; i < map.length; i += 2) {
+        hole(out, map[i] - at);
+        long left = map[i + 1];
+        while (left > 0) {
+          int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
+          out.write(buffer, 0, n);
+          left -= n;
+          copied += n;
         }
-        skipped += n;
+        at = map[i] + map[i + 1];
       }
-      out.hole(length);
+      hole(out, e.realSize() - at);
+      return copied;
+    }
+
+    private static void hole(FileSystemAccess.SparseOutput out, long length) throws IOException {
+      if (length > 0) {
+        out.hole(length);
+      }
+    }
+
+    /** A small sparse entry's bytes, holes as zeros. */
+    private byte[] withHoles(TarEntry e, TarInput tar) throws IOException {
+      byte[] content = new byte[(int) e.realSize()];
+      long[] map = e.sparseMap();
+      for (int i = 0; i < map.length; i += 2) {
+        int at = (int) map[i];
+        int end = at + (int) map[i + 1];
+        while (at < end) {
+          at += tar.read(content, at, end - at);
+        }
+      }
+      return content;
     }
 
     /**
@@ -625,17 +513,16 @@ public final class TarExtractor {
       }
     }
 
-    FileStatus status(TarArchiveEntry e, EntryKind kind) {
-      long nanos = e.getLastModifiedTime().toInstant().getEpochSecond() * 1_000_000_000L
-          + e.getLastModifiedTime().toInstant().getNano();
-
-      long rdev = ((long) e.getDevMajor() & 0xfffL) << 8 | ((long) e.getDevMajor() & ~0xfffL) << 32
-          | ((long) e.getDevMinor() & 0xffL) | ((long) e.getDevMinor() & ~0xffL) << 12;
-      return new FileStatus(kind, new FileId(0, 0), Math.max(0, dataSize(e)), nanos, nanos, nanos, 1,
-          e.getMode() & 07777, owners ? (int) e.getLongUserId() : -1, owners ? (int) e.getLongGroupId() : -1, rdev);
+    FileStatus status(TarEntry e, EntryKind kind) {
+      long nanos = e.modifiedNanos();
+      long major = e.devMajor() & 0xffffffffL;
+      long minor = e.devMinor() & 0xffffffffL;
+      long rdev = (major & 0xfffL) << 8 | (major & ~0xfffL) << 32 | (minor & 0xffL) | (minor & ~0xffL) << 12;
+      return new FileStatus(kind, new FileId(0, 0), e.realSize(), nanos, nanos, nanos, 1,
+          e.mode(), owners ? (int) e.uid() : -1, owners ? (int) e.gid() : -1, rdev);
     }
 
-    void setMetadata(Path p, TarArchiveEntry e, EntryKind kind) throws IOException {
+    void setMetadata(Path p, TarEntry e, EntryKind kind) throws IOException {
       access.setMetadata(p, status(e, kind), owners);
     }
 
@@ -699,16 +586,6 @@ public final class TarExtractor {
       } catch (IOException e) {
         problems.add(new Problem(root.relativize(d.path()).toString(), "cannot set directory metadata: " + Problem.reason(e)));
       }
-    }
-
-    /**
-     * Whether an entry is a directory: by its type, not by a name ending in '/', which Commons
-     * Compress also takes for a directory (a symlink or hard link named {@code s/} was made a
-     * directory; GNU tar and bsdtar make the link).
-     */
-    private static boolean isDirectory(TarArchiveEntry e) {
-      return e.isDirectory() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice()
-          && !e.isBlockDevice() && !e.isFIFO();
     }
 
     void finishDirectories() {
