@@ -42,8 +42,10 @@ import java.util.concurrent.atomic.LongAdder;
  * write outside it: names with {@code ..} or absolute names, hard links to names outside it, and
  * any entry whose path passes through a symlink, whether an earlier entry made it or it stood
  * in the destination already. A refused entry is reported by name and the rest extracted.
- * Symlinks are created with their exact targets and never followed. Files are written under a
- * temporary name and renamed into place; directory times are set after their contents.
+ * Symlinks are created with their exact targets and never followed. A name already taken in
+ * the destination is replaced through a temporary name renamed over it; a new name is made in
+ * place, a file's mode, owner and times set only once its bytes are in (see {@code makeFile}).
+ * Directory times are set after their contents.
  *
  * <p>The archive is read by one thread; small files are handed, bytes and all, to a few writer
  * threads, so that making them (create, write, owner, mode, times, rename: system calls that
@@ -238,11 +240,7 @@ public final class TarExtractor {
         writers.execute(() -> {
           try {
             if (full == null) {
-              replace(path, temp -> {
-                try (OutputStream out = access.createFile(temp, like, owners)) {
-                  out.write(content);
-                }
-              });
+              makeFile(path, like, owners, access::createFile, out -> out.write(content));
               files.increment();
               entries.increment();
               bytes.add(content.length);
@@ -298,7 +296,7 @@ public final class TarExtractor {
           ReparsePoint r = ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), name);
           replace(path, temp -> access.createReparsePoint(temp, r, r.isJunction()));
         } else {
-          replace(path, temp -> {
+          make(path, temp -> {
             access.createSymlink(temp, linkName);
             if (reparse != null && owners) {
               KeptReparseData.write(access, temp,
@@ -319,7 +317,15 @@ public final class TarExtractor {
         if (linked.kind() == EntryKind.DIRECTORY) {
           throw new Refused("hard link to a directory (" + linkName + "): refused");
         }
-        replace(path, temp -> access.createHardLink(temp, existingName));
+        try {
+          access.createHardLink(path, existingName);
+        } catch (FileAlreadyExistsException there) {
+          FileStatus existing = statOrNull(path);
+          if (existing == null || !existing.id().equals(linked.id())) {
+            // (a rename between two names of one file does nothing and would leave the temporary name)
+            replace(path, temp -> access.createHardLink(temp, existingName));
+          }
+        }
         links++;
       } else if (e.isFifo() || e.isCharacterDevice() || e.isBlockDevice()) {
         EntryKind kind = e.isFifo() ? EntryKind.FIFO : e.isCharacterDevice() ? EntryKind.CHARACTER_DEVICE : EntryKind.BLOCK_DEVICE;
@@ -327,7 +333,7 @@ public final class TarExtractor {
           throw new IOException("device nodes can only be created when running as root; skipped");
         }
         FileStatus like = status(e, kind);
-        replace(path, temp -> {
+        make(path, temp -> {
           access.createSpecial(temp, like);
           setMetadata(temp, e, kind);
         });
@@ -336,19 +342,12 @@ public final class TarExtractor {
           writeLater(path, e, name, e.isSparse() ? withHoles(e, tar) : tar.readAll());
           return; // counted by the writer once made
         } else {
-          replace(path, temp -> {
-            // mode, owner and times set through the open file once its bytes are in
-            FileStatus like = status(e, EntryKind.REGULAR_FILE);
-            if (e.isSparse()) {
-              try (FileSystemAccess.SparseOutput out = access.createSparseFile(temp, like, owners)) {
-                bytes.add(sparse(e, tar, out));
-              }
-            } else {
-              try (OutputStream out = access.createFile(temp, like, owners)) {
-                bytes.add(transfer(tar, out));
-              }
-            }
-          });
+          FileStatus like = status(e, EntryKind.REGULAR_FILE);
+          if (e.isSparse()) {
+            makeFile(path, like, owners, access::createSparseFile, out -> bytes.add(sparse(e, tar, out)));
+          } else {
+            makeFile(path, like, owners, access::createFile, out -> bytes.add(transfer(tar, out)));
+          }
           files.increment();
         }
       } else {
@@ -482,6 +481,64 @@ public final class TarExtractor {
 
     interface Maker {
       void make(Path temp) throws IOException;
+    }
+
+    interface Opener<T extends OutputStream> {
+      T create(Path path, FileStatus like, boolean owners) throws IOException;
+    }
+
+    interface Filler<T extends OutputStream> {
+      void fill(T out) throws IOException;
+    }
+
+    /**
+     * Makes an entry that the file system makes whole or not at all (a symlink, a FIFO, a
+     * device node) at its name in one call when nothing is there; over something that is,
+     * through a temporary name.
+     */
+    void make(Path path, Maker maker) throws IOException {
+      try {
+        maker.make(path);
+      } catch (FileAlreadyExistsException there) {
+        replace(path, maker);
+      }
+    }
+
+    /**
+     * Writes a file at its name when nothing is there, as tar does: a rename fewer than going
+     * through a temporary name. Mode, owner and times are set only once its bytes are in, so a
+     * file cut short by a kill shows mode 0600 and the time of the extraction, and one whose
+     * writing fails (a full volume) is removed. Over something that is there, the file goes
+     * through a temporary name, so the old one stays whole until the new one is.
+     */
+    <T extends OutputStream> void makeFile(Path path, FileStatus like, boolean owners, Opener<T> opener,
+        Filler<T> filler) throws IOException {
+      T out;
+      try {
+        out = opener.create(path, like, owners);
+      } catch (FileAlreadyExistsException there) {
+        replace(path, temp -> {
+          try (T o = opener.create(temp, like, owners)) {
+            filler.fill(o);
+          }
+        });
+        return;
+      }
+      boolean done = false;
+      try {
+        try (out) {
+          filler.fill(out);
+        }
+        done = true;
+      } finally {
+        if (!done) {
+          try {
+            access.delete(path);
+          } catch (IOException gone) {
+            // reported with the failure itself
+          }
+        }
+      }
     }
 
     /** Makes the entry under a temporary name beside its place and renames it over whatever is there. */

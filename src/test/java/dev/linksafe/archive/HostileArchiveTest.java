@@ -204,4 +204,30 @@ class HostileArchiveTest {
     assertEquals("an ordinary name", Files.readString(dst.resolve(".~linksafe.not-temporary")));
     assertEquals(List.of(), dev.linksafe.testing.Trees.temporaryFiles(dst));
   }
+
+  /**
+   * New names are made in place; names already there are replaced through a temporary name.
+   * A hard link that the destination already has (the same entry twice, or a second extraction)
+   * is left as it is: a rename between two names of one file does nothing, and left the
+   * temporary name behind.
+   */
+  @Test
+  void namesAlreadyThereAreReplacedAndNoTemporaryNameIsLeft() throws Exception {
+    byte[] archive = new Crafted().file("f", "first").link("h", "f", TarConstants.LF_LINK)
+        .link("h", "f", TarConstants.LF_LINK).link("s", "f", TarConstants.LF_SYMLINK).done();
+    Path dst = base.resolve("dst");
+    for (int run = 0; run < 2; run++) {
+      ArchiveReport r = extract(archive, dst);
+      assertEquals(0, r.errors(), r.problems().toString());
+      assertEquals(List.of(), dev.linksafe.testing.Trees.temporaryFiles(dst));
+      assertEquals(Files.getAttribute(dst.resolve("f"), "unix:ino"), Files.getAttribute(dst.resolve("h"), "unix:ino"));
+      assertEquals("f", Files.readSymbolicLink(dst.resolve("s")).toString());
+    }
+    // a file over an existing one: the new bytes under the name, the old file left whole
+    Path kept = base.resolve("kept");
+    Files.createLink(kept, dst.resolve("f"));
+    assertEquals(0, extract(new Crafted().file("f", "second").done(), dst).errors());
+    assertEquals("second", Files.readString(dst.resolve("f")));
+    assertEquals("first", Files.readString(kept));
+  }
 }
