@@ -524,15 +524,11 @@ public final class TarWriter {
      * Writes a file with holes as a GNU sparse entry (format 1.0 in pax, as GNU tar --sparse and
      * bsdtar write it): its data runs only, after a map of where they go, so that an archive of
      * a mostly empty disk image stays small and extracts with its holes. Returns false, having
-     * written nothing, for a file without enough holes or of 2 GiB or more; it is then written
-     * whole.
+     * written nothing, for a file without enough holes, or with more data runs than an extract
+     * reads back (see {@link TarInput#SPARSE_RUN_LIMIT}); it is then written whole.
      */
     boolean sparseFile(Item item, TarOutput tar) throws IOException {
       FileStatus status = item.status();
-      if (status.size() > Integer.MAX_VALUE) {
-        // Commons Compress reads GNU.sparse.realsize as an int: linksafe extract could not read it
-        return false;
-      }
       List<long[]> runs;
       try {
         runs = walking.access.dataRuns(item.path(), status.size());
@@ -543,7 +539,13 @@ public final class TarWriter {
       if (runs == null || status.size() - data < SPARSE_HOLE_BYTES) {
         return false;
       }
+      if (runs.size() > TarInput.SPARSE_RUN_LIMIT) {
+        return false;
+      }
       byte[] map = sparseMap(runs, status.size());
+      if (map.length > TarInput.HEADER_LIMIT / 2) {
+        return false; // (its pax header must fit beside it in what an extract reads)
+      }
       tar.putEntry(sparseHeader(item.name(), status, map.length + data));
       tar.write(map);
       long left = data;

@@ -306,6 +306,48 @@ class ArchiveInteropTest {
   }
 
   /**
+   * A sparse file over 2 GiB (Commons Compress read GNU.sparse.realsize as an int, so such
+   * files were archived whole, every hole as zeros) is archived with its holes, and GNU tar and
+   * linksafe extract it with them.
+   */
+  @Test
+  void sparseFilesOverTwoGibibytesKeepTheirHoles() throws Exception {
+    Path tree = Files.createDirectories(base.resolve("big-holes"));
+    long size = (5L << 30) / 2 + 3;
+    try (var f = new java.io.RandomAccessFile(tree.resolve("big.img").toFile(), "rw")) {
+      f.setLength(size);
+      f.seek(size - 100_000);
+      f.write("data past 2 GiB".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Path archive = base.resolve("big-holes.tar");
+    try (OutputStream out = Files.newOutputStream(archive)) {
+      ArchiveReport r = new TarWriter(ExcludeFilter.NONE).write(tree, out, Compression.NONE);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    assertTrue(Files.size(archive) < 64 << 10, "holes left out: " + Files.size(archive));
+    Path ours = base.resolve("big-holes-linksafe");
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true).extract(in, ours);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    Path theirs = Files.createDirectories(base.resolve("big-holes-tar"));
+    Privileged.run("tar", "-C", theirs.toString(), "-xf", archive.toString());
+    for (Path out : List.of(ours, theirs)) {
+      Path img = out.resolve("big.img");
+      assertEquals(size, Files.size(img), out.toString());
+      try (var f = new java.io.RandomAccessFile(img.toFile(), "r")) {
+        byte[] b = new byte[15];
+        f.seek(size - 100_000);
+        f.readFully(b);
+        assertEquals("data past 2 GiB", new String(b, java.nio.charset.StandardCharsets.UTF_8), out.toString());
+      }
+      long blocks = Long.parseLong(Privileged.run("stat", "-c", "%b", img.toString()).trim());
+      assertTrue(blocks * 512 < 1 << 20, img + " allocated " + blocks + " blocks of 512 bytes");
+      assertEquals(Files.getLastModifiedTime(tree.resolve("big.img")), Files.getLastModifiedTime(img));
+    }
+  }
+
+  /**
    * Every format GNU tar and bsdtar write is read: GNU's with long names and base-256 numbers
    * (a time before 1970, an owner above ustar's 2,097,151), the old GNU sparse type with
    * extension blocks (a file of 30 data runs needs more than the header's four), pax with each
