@@ -15,10 +15,12 @@ import dev.linksafe.platform.RawNames;
  * @param sparseMap a sparse file's data runs as offset and length pairs, in order; null when the
  *     entry is not sparse
  * @param reparse the {@value TarWriter#REPARSE_HEADER} pax value (a base64 reparse buffer), or null
+ * @param xattrs extended attributes from {@code SCHILY.xattr.*} pax records (GNU tar's and
+ *     bsdtar's form), by name; empty when there are none
  */
 record TarEntry(byte[] name, byte[] linkName, byte type, int mode, long uid, long gid,
     long modifiedNanos, long size, long realSize, long devMajor, long devMinor, long[] sparseMap,
-    String reparse) {
+    String reparse, java.util.Map<String, byte[]> xattrs) {
 
   /** The name as text that keeps its bytes (see {@link RawNames#text}). */
   String nameText() {

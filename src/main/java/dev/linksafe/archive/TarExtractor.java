@@ -65,10 +65,23 @@ public final class TarExtractor {
   private static final int WRITER_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
 
   private final boolean owners;
+  /** Which extended attributes in the archive to set, by name; null for none. */
+  private final java.util.function.Predicate<String> xattrs;
 
   /** @param owners whether to set owners from the archive (as root) */
   public TarExtractor(boolean owners) {
+    this(owners, null);
+  }
+
+  /**
+   * @param owners whether to set owners from the archive (as root)
+   * @param xattrs which extended attributes to set on files and directories, by name (from
+   *     {@code SCHILY.xattr.*} records), or null for none: an archive from elsewhere must not set
+   *     {@code security.*} or {@code trusted.*} unless asked
+   */
+  public TarExtractor(boolean owners, java.util.function.Predicate<String> xattrs) {
     this.owners = owners;
+    this.xattrs = xattrs;
   }
 
   /** Extracts {@code in} (which is closed) into {@code target}, created if missing. */
@@ -240,7 +253,7 @@ public final class TarExtractor {
         writers.execute(() -> {
           try {
             if (full == null) {
-              makeFile(path, like, owners, access::createFile, out -> out.write(content));
+              makeFile(path, like, owners, access::createFile, out -> out.write(content), made -> restoreXattrs(made, e, name));
               files.increment();
               entries.increment();
               bytes.add(content.length);
@@ -289,6 +302,7 @@ public final class TarExtractor {
           }
         }
         checkedDirectories.put(path, Boolean.TRUE);
+        restoreXattrs(path, e, name);
         directoryTimes.push(new DirectoryTime(path, status(e, EntryKind.DIRECTORY)));
         directories++;
       } else if (e.isSymbolicLink()) {
@@ -344,9 +358,11 @@ public final class TarExtractor {
         } else {
           FileStatus like = status(e, EntryKind.REGULAR_FILE);
           if (e.isSparse()) {
-            makeFile(path, like, owners, access::createSparseFile, out -> bytes.add(sparse(e, tar, out)));
+            makeFile(path, like, owners, access::createSparseFile, out -> bytes.add(sparse(e, tar, out)),
+                made -> restoreXattrs(made, e, name));
           } else {
-            makeFile(path, like, owners, access::createFile, out -> bytes.add(transfer(tar, out)));
+            makeFile(path, like, owners, access::createFile, out -> bytes.add(transfer(tar, out)),
+                made -> restoreXattrs(made, e, name));
           }
           files.increment();
         }
@@ -512,7 +528,7 @@ public final class TarExtractor {
      * through a temporary name, so the old one stays whole until the new one is.
      */
     <T extends OutputStream> void makeFile(Path path, FileStatus like, boolean owners, Opener<T> opener,
-        Filler<T> filler) throws IOException {
+        Filler<T> filler, Maker finish) throws IOException {
       T out;
       try {
         out = opener.create(path, like, owners);
@@ -521,6 +537,7 @@ public final class TarExtractor {
           try (T o = opener.create(temp, like, owners)) {
             filler.fill(o);
           }
+          finish.make(temp);
         });
         return;
       }
@@ -530,6 +547,7 @@ public final class TarExtractor {
           filler.fill(out);
         }
         done = true;
+        finish.make(path);
       } finally {
         if (!done) {
           try {
@@ -577,6 +595,28 @@ public final class TarExtractor {
       long rdev = (major & 0xfffL) << 8 | (major & ~0xfffL) << 32 | (minor & 0xffL) | (minor & ~0xffL) << 12;
       return new FileStatus(kind, new FileId(0, 0), e.realSize(), nanos, nanos, nanos, 1,
           e.mode(), owners ? (int) e.uid() : -1, owners ? (int) e.gid() : -1, rdev);
+    }
+
+    /**
+     * Sets the entry's extended attributes that were asked for, once its owner is set (a change
+     * of owner clears {@code security.capability}). One that cannot be set is reported; the
+     * entry stays.
+     */
+    void restoreXattrs(Path p, TarEntry e, String name) {
+      if (xattrs == null || e.xattrs().isEmpty()) {
+        return;
+      }
+      Map<String, byte[]> wanted = new LinkedHashMap<>();
+      e.xattrs().forEach((key, value) -> {
+        if (xattrs.test(key)) {
+          wanted.put(key, value);
+        }
+      });
+      try {
+        access.writeXattrs(p, wanted);
+      } catch (IOException x) {
+        problems.add(new Problem(name, "cannot set extended attributes: " + Problem.reason(x)));
+      }
     }
 
     void setMetadata(Path p, TarEntry e, EntryKind kind) throws IOException {

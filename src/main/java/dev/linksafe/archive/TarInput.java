@@ -199,8 +199,27 @@ final class TarInput {
       checkSparseMap(sparse, left, realSize, name);
     }
     current = new TarEntry(name, linkName, type, mode, uid, gid, modified, left, realSize, devMajor, devMinor,
-        sparse, reparse == null ? null : new String(reparse, StandardCharsets.ISO_8859_1));
+        sparse, reparse == null ? null : new String(reparse, StandardCharsets.ISO_8859_1), xattrs(local));
     return current;
+  }
+
+  /** The extended attributes among an entry's own pax records (an empty value is a value). */
+  private static Map<String, byte[]> xattrs(Map<String, byte[]> local) {
+    if (local == null) {
+      return Map.of();
+    }
+    Map<String, byte[]> xattrs = null;
+    for (Map.Entry<String, byte[]> r : local.entrySet()) {
+      if (r.getKey().startsWith(XATTR) && r.getKey().length() > XATTR.length()) {
+        if (xattrs == null) {
+          xattrs = new java.util.TreeMap<>();
+        }
+        // names are bytes in the archive: kept as ISO-8859-1 text they go back to the same bytes
+        xattrs.put(new String(r.getKey().substring(XATTR.length()).getBytes(StandardCharsets.ISO_8859_1),
+            StandardCharsets.UTF_8), r.getValue());
+      }
+    }
+    return xattrs == null ? Map.of() : xattrs;
   }
 
   /** Reads the current entry's data; -1 at its end. Cut short: EOFException. */
@@ -469,13 +488,16 @@ final class TarInput {
       if (into != globalRecords && (key.equals("GNU.sparse.offset") || key.equals("GNU.sparse.numbytes"))) {
         // sparse 0.0: the map as repeated records, in order
         sparse00.add(key.equals("GNU.sparse.offset"), decimal(value, "a sparse map"));
-      } else if (KEYS.contains(key)) {
+      } else if (KEYS.contains(key) || (into != globalRecords && key.startsWith(XATTR))) {
         into.put(key, value); // (the others, comments and times linksafe does not set, are let go)
       }
       p = end + 1;
     }
     return into;
   }
+
+  /** The prefix of pax records holding extended attributes, as GNU tar and bsdtar write them. */
+  static final String XATTR = "SCHILY.xattr.";
 
   /** The pax records linksafe reads; others are not kept. */
   private static final java.util.Set<String> KEYS = java.util.Set.of("path", "linkpath", "size", "mtime", "uid",

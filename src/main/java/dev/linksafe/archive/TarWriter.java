@@ -50,18 +50,22 @@ public final class TarWriter {
 
   private final ExcludeFilter excludes;
   private final FileId archive;
+  private final boolean xattrs;
 
   public TarWriter(ExcludeFilter excludes) {
-    this(excludes, null);
+    this(excludes, null, false);
   }
 
   /**
    * @param archive the file the archive is written to, left out when it lies inside the tree
    *     (as GNU tar leaves it out), or null
+   * @param xattrs whether to keep the extended attributes of files and directories, in
+   *     {@code SCHILY.xattr.*} pax records as GNU tar {@code --xattrs} and bsdtar write them
    */
-  public TarWriter(ExcludeFilter excludes, FileId archive) {
+  public TarWriter(ExcludeFilter excludes, FileId archive, boolean xattrs) {
     this.excludes = excludes;
     this.archive = archive;
+    this.xattrs = xattrs;
   }
 
   /** Files up to this size are read whole by the reading thread; larger ones are streamed. */
@@ -85,7 +89,7 @@ public final class TarWriter {
     reader.setDaemon(true);
     reader.start();
     ArchiveOutput sink = new ArchiveOutput(out);
-    Writing w = new Writing(walking, reading, sink);
+    Writing w = new Writing(walking, reading, sink, xattrs);
     // buffered on both sides of a compressor: headers reach it a block at a time, and it
     // hands its output on in pieces of a few hundred bytes
     OutputStream buffered = new BufferedOutputStream(sink, 256 * 1024);
@@ -377,10 +381,14 @@ public final class TarWriter {
     final Reading reading;
     final ArchiveOutput sink;
 
-    Writing(Walking walking, Reading reading, ArchiveOutput sink) {
+    /** Whether extended attributes go into the archive. */
+    private final boolean xattrs;
+
+    Writing(Walking walking, Reading reading, ArchiveOutput sink, boolean xattrs) {
       this.walking = walking;
       this.reading = reading;
       this.sink = sink;
+      this.xattrs = xattrs;
     }
 
     void all(TarOutput tar) throws IOException {
@@ -453,7 +461,7 @@ public final class TarWriter {
       }
       switch (status.kind()) {
         case DIRECTORY -> {
-          put(tar, header(item.name(), LF_DIR, status, 0, null, null));
+          put(tar, header(item.name(), LF_DIR, status, 0, null, xattrRecords(item)));
           directories++;
         }
         case REGULAR_FILE -> file(item, tar);
@@ -483,14 +491,14 @@ public final class TarWriter {
     void file(Item item, TarOutput tar) throws IOException {
       FileStatus status = item.status();
       if (item.content() != null) {
-        tar.putEntry(header(item.name(), LF_NORMAL, status, item.content().length, null, null));
+        tar.putEntry(header(item.name(), LF_NORMAL, status, item.content().length, null, xattrRecords(item)));
         tar.write(item.content());
         tar.closeEntry();
       } else if (sparseFile(item, tar)) {
         return;
       } else {
         try (InputStream in = walking.access.newInputStream(item.path())) {
-          tar.putEntry(header(item.name(), LF_NORMAL, status, status.size(), null, null));
+          tar.putEntry(header(item.name(), LF_NORMAL, status, status.size(), null, xattrRecords(item)));
           BoundedOutput data = new BoundedOutput(tar, status.size());
           try {
             in.transferTo(data);
@@ -546,7 +554,7 @@ public final class TarWriter {
       if (map.length > TarInput.HEADER_LIMIT / 2) {
         return false; // (its pax header must fit beside it in what an extract reads)
       }
-      tar.putEntry(sparseHeader(item.name(), status, map.length + data));
+      tar.putEntry(sparseHeader(item.name(), status, map.length + data, xattrRecords(item)));
       tar.write(map);
       long left = data;
       try (InputStream in = walking.access.newInputStream(item.path())) {
@@ -621,14 +629,41 @@ public final class TarWriter {
      * {@code GNUSparseFile.0/...}, which a reader that knows no sparse files extracts as a file
      * of the map and data under that name.
      */
-    static TarOutput.Header sparseHeader(String name, FileStatus s, long stored) {
+    static TarOutput.Header sparseHeader(String name, FileStatus s, long stored, byte[] more) {
       java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream(256);
+      if (more != null) {
+        records.write(more, 0, more.length);
+      }
       TarOutput.record(records, "GNU.sparse.major", new byte[] {'1'});
       TarOutput.record(records, "GNU.sparse.minor", new byte[] {'0'});
       TarOutput.record(records, "GNU.sparse.name", RawNames.bytes(name));
       TarOutput.record(records, "GNU.sparse.realsize", TarOutput.ascii(Long.toString(s.size())));
       return new TarOutput.Header(TarOutput.standIn("GNUSparseFile.0/" + name), LF_NORMAL, s.mode(),
           s.uid(), s.gid(), s.modifiedNanos(), stored, null, 0, 0, records.toByteArray(), RawNames.hasEscapes(name));
+    }
+
+    /**
+     * The pax records of an item's extended attributes, when asked for; null when it has none.
+     * Read here, on the writing thread, so that an archive without them costs nothing more.
+     */
+    private byte[] xattrRecords(Item item) throws IOException {
+      if (!xattrs) {
+        return null;
+      }
+      java.util.Map<String, byte[]> found = walking.access.readXattrs(item.path());
+      if (found.isEmpty()) {
+        return null;
+      }
+      java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream(128);
+      for (java.util.Map.Entry<String, byte[]> x : found.entrySet()) {
+        if (x.getKey().indexOf('=') >= 0 || x.getKey().indexOf('\n') >= 0) {
+          walking.problems.add(new Problem(item.name(), "extended attribute " + x.getKey()
+              + " not archived: its name cannot be a pax key"));
+          continue;
+        }
+        TarOutput.record(records, TarInput.XATTR + x.getKey(), x.getValue());
+      }
+      return records.size() == 0 ? null : records.toByteArray();
     }
 
     void put(TarOutput tar, TarOutput.Header h) throws IOException {

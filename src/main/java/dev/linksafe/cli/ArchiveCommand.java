@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
     description = {"Writes SRC as a POSIX (pax) tar archive with its links intact: each "
         + "hard-link group's first name as a file and the others as hard links, symlinks with "
         + "their exact targets, times to the nanosecond, modes and owners; junctions as symlinks "
-        + "carrying their reparse buffer (pax header LINKSAFE.reparse); files with holes (under "
-        + "2 GiB) as GNU sparse entries, their data only. FILE '-' is standard output. GNU tar and "
-        + "bsdtar read it."},
+        + "carrying their reparse buffer (pax header LINKSAFE.reparse); files with holes as GNU "
+        + "sparse entries, their data only; with --xattrs, extended attributes. FILE '-' is "
+        + "standard output. GNU tar and bsdtar read it."},
     footer = ExitCodes.HELP_FOOTER)
 final class ArchiveCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -44,6 +44,10 @@ final class ArchiveCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the report as JSON (to standard error when FILE is -).")
   boolean json;
 
+  @Option(names = "--xattrs", description = "Keep the extended attributes of files and directories "
+      + "(SCHILY.xattr.* pax records, as GNU tar --xattrs and bsdtar write them).")
+  boolean xattrs;
+
   @Override
   public Integer call() throws Exception {
     Arguments.existingDirectory(source, "SRC");
@@ -55,7 +59,7 @@ final class ArchiveCommand implements Callable<Integer> {
         // as GNU tar does: an archive on the screen helps no one
         throw new UsageException("refusing to write the archive to a terminal: redirect standard output, or give FILE");
       }
-      report = new TarWriter(excludes).write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
+      report = new TarWriter(excludes, null, xattrs).write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
     } else {
       // written beside its final name and renamed: an interrupted run leaves no half archive
       Path target = Path.of(file).toAbsolutePath();
@@ -66,7 +70,7 @@ final class ArchiveCommand implements Callable<Integer> {
       try (OutputStream out = create(temp, target)) {
         // an archive written inside the tree leaves itself out
         var self = dev.linksafe.platform.Platforms.forPath(temp).stat(temp).id();
-        report = new TarWriter(excludes, self).write(source, out, c);
+        report = new TarWriter(excludes, self, xattrs).write(source, out, c);
         try {
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

@@ -34,6 +34,17 @@ final class ExtractCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the report as JSON.")
   boolean json;
 
+  @Option(names = "--xattrs", description = "Set the extended attributes the archive holds (SCHILY.xattr.* "
+      + "records of linksafe, GNU tar --xattrs and bsdtar) on files and directories: those in the "
+      + "user namespace, and those --xattrs-include names.")
+  boolean xattrs;
+
+  @Option(names = "--xattrs-include", paramLabel = "PATTERN", description = "Also set the extended "
+      + "attributes whose names match PATTERN ('*' any text, '?' one character), e.g. 'security.*' "
+      + "or '*'; implies --xattrs. Attributes such as security.capability give a file powers: set "
+      + "them only from an archive you trust. Repeatable.")
+  java.util.List<String> xattrsInclude = new java.util.ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (file.equals("-") && System.console() != null) {
@@ -46,7 +57,7 @@ final class ExtractCommand implements Callable<Integer> {
     ArchiveReport report;
     try (InputStream in = file.equals("-") ? new FileInputStream(java.io.FileDescriptor.in)
         : Files.newInputStream(Path.of(file))) {
-      report = new TarExtractor(Platforms.isPrivileged()).extract(in, target);
+      report = new TarExtractor(Platforms.isPrivileged(), xattrFilter()).extract(in, target);
     }
     if (json) {
       Output.json(spec.commandLine().getOut(), report.toMap());
@@ -58,5 +69,26 @@ final class ExtractCommand implements Callable<Integer> {
           report.entries(), report.files(), report.hardLinks(), report.symlinks(), report.errors());
     }
     return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
+  }
+
+  /** The extended attributes to set, by name, or null for none. */
+  private java.util.function.Predicate<String> xattrFilter() {
+    if (!xattrs && xattrsInclude.isEmpty()) {
+      return null;
+    }
+    java.util.List<java.util.regex.Pattern> patterns = new java.util.ArrayList<>();
+    patterns.add(glob("user.*"));
+    for (String p : xattrsInclude) {
+      patterns.add(glob(p));
+    }
+    return name -> patterns.stream().anyMatch(p -> p.matcher(name).matches());
+  }
+
+  private static java.util.regex.Pattern glob(String pattern) {
+    StringBuilder regex = new StringBuilder();
+    for (char c : pattern.toCharArray()) {
+      regex.append(c == '*' ? ".*" : c == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(c)));
+    }
+    return java.util.regex.Pattern.compile(regex.toString(), java.util.regex.Pattern.DOTALL);
   }
 }

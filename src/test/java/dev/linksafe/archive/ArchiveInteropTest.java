@@ -348,6 +348,90 @@ class ArchiveInteropTest {
   }
 
   /**
+   * Extended attributes, when asked for both ways: archived as SCHILY.xattr records (values of
+   * any bytes, empty ones too), set again from them on files, sparse files and directories, and
+   * read by and from GNU tar --xattrs and bsdtar. Outside the user namespace only what extract
+   * is told to include is set: an archive from elsewhere must not grant a file capabilities.
+   */
+  @Test
+  void extendedAttributesAreKeptWhenAsked() throws Exception {
+    Path tree = Files.createDirectories(base.resolve("xattrs"));
+    Path file = Files.writeString(tree.resolve("f.txt"), "with attributes");
+    Path dir = Files.createDirectories(tree.resolve("d"));
+    Path sparse = tree.resolve("d/holes.img");
+    try (var f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+      f.setLength(4 << 20);
+      f.write("start".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Files.writeString(tree.resolve("plain.txt"), "none");
+    var access = dev.linksafe.platform.Platforms.forPath(tree);
+    byte[] binary = {0, '=', '\n', (byte) 0xff, ' ', '1'};
+    access.writeXattrs(file, new java.util.TreeMap<>(java.util.Map.of("user.comment", "hello".getBytes(),
+        "user.binary", binary, "user.empty", new byte[0])));
+    access.writeXattrs(dir, java.util.Map.of("user.dir", "on a directory".getBytes()));
+    access.writeXattrs(sparse, java.util.Map.of("user.sparse", "on a sparse file".getBytes()));
+    boolean root = dev.linksafe.platform.Platforms.isPrivileged();
+    if (root) {
+      access.writeXattrs(file, java.util.Map.of("trusted.secret", "only when asked".getBytes()));
+    }
+    Path archive = base.resolve("xattrs.tar");
+    try (OutputStream out = Files.newOutputStream(archive)) {
+      ArchiveReport r = new TarWriter(ExcludeFilter.NONE, null, true).write(tree, out, Compression.NONE);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    Path users = extract(archive, "x-user", name -> name.startsWith("user."));
+    assertEquals("hello", new String(access.readXattrs(users.resolve("f.txt")).get("user.comment")));
+    assertEquals(-1, java.util.Arrays.mismatch(binary, access.readXattrs(users.resolve("f.txt")).get("user.binary")));
+    assertEquals(0, access.readXattrs(users.resolve("f.txt")).get("user.empty").length);
+    assertEquals("on a directory", new String(access.readXattrs(users.resolve("d")).get("user.dir")));
+    assertEquals("on a sparse file", new String(access.readXattrs(users.resolve("d/holes.img")).get("user.sparse")));
+    assertEquals(java.util.Map.of(), access.readXattrs(users.resolve("plain.txt")));
+    assertEquals(null, access.readXattrs(users.resolve("f.txt")).get("trusted.secret"));
+    assertSame(tree, users, EXACT);
+    if (root) {
+      Path all = extract(archive, "x-all", name -> true);
+      assertEquals("only when asked", new String(access.readXattrs(all.resolve("f.txt")).get("trusted.secret")));
+    }
+    // not asked for: neither written nor set
+    Path none = extract(archive, "x-none", null);
+    assertEquals(java.util.Map.of(), access.readXattrs(none.resolve("f.txt")));
+    try (OutputStream out = Files.newOutputStream(base.resolve("plain.tar"))) {
+      new TarWriter(ExcludeFilter.NONE).write(tree, out, Compression.NONE);
+    }
+    assertEquals(java.util.Map.of(), access.readXattrs(extract(base.resolve("plain.tar"), "x-plain", n -> true).resolve("f.txt")));
+
+    // GNU tar reads linksafe's; linksafe reads GNU tar's and bsdtar's
+    Path byTar = Files.createDirectories(base.resolve("x-by-tar"));
+    Privileged.run("tar", "--xattrs", "--xattrs-include=user.*", "-C", byTar.toString(), "-xf", archive.toString());
+    assertEquals("hello", new String(access.readXattrs(byTar.resolve("f.txt")).get("user.comment")));
+    assertEquals("on a directory", new String(access.readXattrs(byTar.resolve("d")).get("user.dir")));
+    for (String tool : List.of("tar", "bsdtar")) {
+      if (!Privileged.hasCommand(tool)) {
+        Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+      }
+      Path theirs = base.resolve(tool + "-xattrs.tar");
+      if (tool.equals("tar")) {
+        Privileged.run(tool, "--format=pax", "--xattrs", "--xattrs-include=*", "-C", tree.toString(), "-cf", theirs.toString(), ".");
+      } else {
+        Privileged.run(tool, "--format=pax", "-C", tree.toString(), "-cf", theirs.toString(), ".");
+      }
+      Path out = extract(theirs, "x-from-" + tool, name -> name.startsWith("user."));
+      assertEquals("hello", new String(access.readXattrs(out.resolve("f.txt")).get("user.comment")), tool);
+      assertEquals(-1, java.util.Arrays.mismatch(binary, access.readXattrs(out.resolve("f.txt")).get("user.binary")), tool);
+      assertEquals("on a directory", new String(access.readXattrs(out.resolve("d")).get("user.dir")), tool);
+    }
+  }
+
+  private Path extract(Path archive, String name, java.util.function.Predicate<String> xattrs) throws Exception {
+    Path out = base.resolve(name);
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true, xattrs).extract(in, out);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    return out;
+  }
+
+  /**
    * Every format GNU tar and bsdtar write is read: GNU's with long names and base-256 numbers
    * (a time before 1970, an owner above ustar's 2,097,151), the old GNU sparse type with
    * extension blocks (a file of 30 data runs needs more than the header's four), pax with each

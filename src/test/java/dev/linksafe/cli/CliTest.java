@@ -270,4 +270,34 @@ class CliTest {
     }
     assertTrue(Files.notExists(base.resolve("out")));
   }
+
+  /**
+   * archive --xattrs keeps extended attributes and extract --xattrs sets those of the user
+   * namespace; --xattrs-include adds others by pattern. Without the flags neither happens.
+   */
+  @Test
+  void extendedAttributesGoThroughAnArchiveWhenAsked() throws Exception {
+    Path tree = Files.createDirectories(base.resolve("tree"));
+    Path file = Files.writeString(tree.resolve("f"), "x");
+    var access = dev.linksafe.platform.Platforms.forPath(tree);
+    access.writeXattrs(file, Map.of("user.note", "kept".getBytes()));
+    boolean root = dev.linksafe.platform.Platforms.isPrivileged();
+    if (root) {
+      access.writeXattrs(file, Map.of("trusted.note", "asked for".getBytes()));
+    }
+    Path archive = base.resolve("a.tar");
+    assertEquals(0, run("archive", "--xattrs", tree.toString(), archive.toString()).code());
+    assertEquals(0, run("extract", archive.toString(), base.resolve("plain").toString()).code());
+    assertEquals(Map.of(), access.readXattrs(base.resolve("plain/f")));
+    Cli.Result r = run("extract", "--xattrs", archive.toString(), base.resolve("user").toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    Map<String, byte[]> set = access.readXattrs(base.resolve("user/f"));
+    assertEquals(List.of("user.note"), List.copyOf(set.keySet()));
+    assertEquals("kept", new String(set.get("user.note")));
+    if (root) {
+      assertEquals(0, run("extract", "--xattrs-include", "trusted.*", archive.toString(), base.resolve("all").toString()).code());
+      assertEquals("asked for", new String(access.readXattrs(base.resolve("all/f")).get("trusted.note")));
+    }
+    assertTrue(run("extract", "--help").out().contains("--xattrs-include"));
+  }
 }
