@@ -129,6 +129,9 @@ public final class TarExtractor {
           if (isTruncation(e)) {
             break;
           }
+        } catch (RuntimeException e) {
+          // a bug must not end the run silently or leave the rest unextracted
+          x.failed(name, new IOException("internal error: " + e, e));
         }
         if (x.full != null) {
           break;
@@ -275,10 +278,13 @@ public final class TarExtractor {
     }
 
     void extract(TarEntry e, TarInput tar, String name, String linkName) throws IOException {
-      Path path = resolveInside(name);
       if (e.type() == 'V') {
         return; // a volume label: no file, as tar reads it
       }
+      if ((e.isSymbolicLink() || e.isHardLink()) && linkName == null) {
+        throw new IOException("archive is corrupt: a link without a target; skipped");
+      }
+      Path path = resolveInside(name);
       boolean directory = e.isDirectory();
       leaveDirectoriesFor(path, directory);
       // the same name again, or a name this entry needs, may still be in a writer's hands
@@ -307,16 +313,14 @@ public final class TarExtractor {
         directories++;
       } else if (e.isSymbolicLink()) {
         if (reparse != null && access.supportsReparsePoints()) {
-          ReparsePoint r = ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), name);
+          ReparsePoint r = ReparseBufferCodec.decode(reparseBuffer(reparse), name);
           replace(path, temp -> access.createReparsePoint(temp, r, r.isJunction()));
         } else {
-          make(path, temp -> {
-            access.createSymlink(temp, linkName);
+          make(path, temp -> access.createSymlink(temp, linkName), made -> {
             if (reparse != null && owners) {
-              KeptReparseData.write(access, temp,
-                  ReparseBufferCodec.decode(Base64.getDecoder().decode(reparse), name));
+              KeptReparseData.write(access, made, ReparseBufferCodec.decode(reparseBuffer(reparse), name));
             }
-            setMetadata(temp, e, EntryKind.SYMLINK);
+            setMetadata(made, e, EntryKind.SYMLINK);
           });
         }
         symlinks++;
@@ -347,10 +351,7 @@ public final class TarExtractor {
           throw new IOException("device nodes can only be created when running as root; skipped");
         }
         FileStatus like = status(e, kind);
-        make(path, temp -> {
-          access.createSpecial(temp, like);
-          setMetadata(temp, e, kind);
-        });
+        make(path, temp -> access.createSpecial(temp, like), made -> setMetadata(made, e, kind));
       } else if (e.isFile()) {
         if (e.realSize() <= SMALL_FILE_BYTES) {
           writeLater(path, e, name, e.isSparse() ? withHoles(e, tar) : tar.readAll());
@@ -509,14 +510,41 @@ public final class TarExtractor {
 
     /**
      * Makes an entry that the file system makes whole or not at all (a symlink, a FIFO, a
-     * device node) at its name in one call when nothing is there; over something that is,
-     * through a temporary name.
+     * device node) at its name in one call when nothing is there, then sets what {@code finish}
+     * sets (removing it again if that fails); over something that is there, through a
+     * temporary name.
      */
-    void make(Path path, Maker maker) throws IOException {
+    void make(Path path, Maker create, Maker finish) throws IOException {
       try {
-        maker.make(path);
+        create.make(path);
       } catch (FileAlreadyExistsException there) {
-        replace(path, maker);
+        replace(path, temp -> {
+          create.make(temp);
+          finish.make(temp);
+        });
+        return;
+      }
+      boolean done = false;
+      try {
+        finish.make(path);
+        done = true;
+      } finally {
+        if (!done) {
+          try {
+            access.delete(path); // what this entry made, left half done
+          } catch (IOException gone) {
+            // reported with the failure itself
+          }
+        }
+      }
+    }
+
+    /** The reparse buffer of a {@value TarWriter#REPARSE_HEADER} record. */
+    private byte[] reparseBuffer(String base64) throws IOException {
+      try {
+        return Base64.getDecoder().decode(base64);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("archive is corrupt: its " + TarWriter.REPARSE_HEADER + " record is not base64");
       }
     }
 

@@ -83,6 +83,7 @@ final class TarInput {
     }
     long headersFrom = position;
     int extended = 0;
+    boolean pending = false; // an extended header read that belongs to an entry still to come
     sparse00 = new SparseRecords();
     Map<String, byte[]> records = null;
     long[] oldSparse = null;
@@ -95,7 +96,7 @@ final class TarInput {
           throw new CorruptArchive("not a tar archive: it is empty");
         }
         ended = true;
-        if (extended > 0) {
+        if (pending) {
           throw new CorruptArchive("archive is truncated or corrupt: it ends after an extended header, without its entry");
         }
         return null;
@@ -105,7 +106,7 @@ final class TarInput {
       }
       if (isZero(block, 0, BLOCK)) {
         ended = true;
-        if (extended > 0) {
+        if (pending) {
           throw new CorruptArchive("archive is truncated or corrupt: it ends after an extended header, without its entry");
         }
         return null;
@@ -120,19 +121,24 @@ final class TarInput {
       if (size < 0) {
         throw new CorruptArchive("archive is corrupt: a header gives a negative size");
       }
-      if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+      // 'X': the pax header of Solaris tar and star before POSIX named it 'x'
+      if (type == 'x' || type == 'X' || type == 'g' || type == 'L' || type == 'K') {
         if (++extended > EXTENDED_HEADER_LIMIT) {
           throw new CorruptArchive("archive is corrupt: too many extended headers in a row");
         }
         checkHeaderLimit(headersFrom, size);
+        if ((type == 'L' || type == 'K') && size > NAME_LIMIT + 1) {
+          throw new CorruptArchive("archive is corrupt: a name or link target of more than " + NAME_LIMIT + " bytes");
+        }
         byte[] data = readExactly(size, "an extended header");
         skipExactly(paddingOf(size), "an extended header");
         switch (type) {
-          case 'x' -> records = parseRecords(data, records == null ? new HashMap<>() : records);
+          case 'x', 'X' -> records = parseRecords(data, records == null ? new HashMap<>() : records);
           case 'g' -> parseRecords(data, globalRecords);
-          case 'L' -> longName = untilNul(data);
-          default -> longLink = untilNul(data);
+          case 'L' -> longName = name(untilNul(data));
+          default -> longLink = name(untilNul(data));
         }
+        pending = type != 'g';
         continue;
       }
       if (type == 'S') {
@@ -148,21 +154,21 @@ final class TarInput {
     Records r = new Records(local, globalRecords);
     boolean posix = startsWith(block, 257, "ustar\0");
     boolean gnu = startsWith(block, 257, "ustar ");
-    byte[] name = r.bytes("path");
+    byte[] name = name(r.bytes("path"));
     if (name == null) {
       name = longName != null ? longName : ustarName(posix);
     }
-    byte[] sparseName = r.bytes("GNU.sparse.name");
+    byte[] sparseName = name(r.bytes("GNU.sparse.name"));
     if (sparseName != null) {
       name = sparseName;
     }
-    byte[] linkName = r.bytes("linkpath");
+    byte[] linkName = name(r.bytes("linkpath"));
     if (linkName == null) {
       linkName = longLink != null ? longLink : field(block, 157, 100);
     }
     int mode = (int) (number(block, 100, 8) & 07777);
-    long uid = r.decimal("uid", number(block, 108, 8));
-    long gid = r.decimal("gid", number(block, 116, 8));
+    long uid = r.id("uid", number(block, 108, 8));
+    long gid = r.id("gid", number(block, 116, 8));
     long size = r.decimal("size", headerSize);
     long modified = r.time("mtime", saturatedNanos(number(block, 136, 12), 0));
     long devMajor = posix || gnu ? r.decimal("SCHILY.devmajor", number(block, 329, 8)) : 0;
@@ -397,6 +403,16 @@ final class TarInput {
     return field(data, 0, data.length);
   }
 
+  /** The most bytes a name or link target may have: no file system takes more than a few KiB. */
+  static final int NAME_LIMIT = 1 << 20;
+
+  private static byte[] name(byte[] name) throws CorruptArchive {
+    if (name != null && name.length > NAME_LIMIT) {
+      throw new CorruptArchive("archive is corrupt: a name or link target of more than " + NAME_LIMIT + " bytes");
+    }
+    return name;
+  }
+
   /** The name field, after the ustar prefix field when there is one. */
   private byte[] ustarName(boolean posix) {
     byte[] name = field(block, 0, 100);
@@ -416,6 +432,9 @@ final class TarInput {
    */
   static long number(byte[] b, int from, int length) throws CorruptArchive {
     if ((b[from] & 0x80) != 0) {
+      if (b[from] != (byte) 0x80 && b[from] != (byte) 0xff) {
+        throw new CorruptArchive("archive is corrupt: a header field that should be a number is not");
+      }
       boolean negative = b[from] == (byte) 0xff;
       long value = negative ? -1 : 0;
       for (int i = 0; i < length; i++) {
@@ -484,11 +503,15 @@ final class TarInput {
         throw new CorruptArchive("archive is corrupt: a pax record has no '='");
       }
       String key = new String(data, q + 1, equals - q - 1, StandardCharsets.ISO_8859_1);
+      if (end - equals - 1 > NAME_LIMIT && (key.equals("path") || key.equals("linkpath") || key.equals("GNU.sparse.name"))) {
+        throw new CorruptArchive("archive is corrupt: a name or link target of more than " + NAME_LIMIT + " bytes");
+      }
       byte[] value = Arrays.copyOfRange(data, equals + 1, end);
       if (into != globalRecords && (key.equals("GNU.sparse.offset") || key.equals("GNU.sparse.numbytes"))) {
         // sparse 0.0: the map as repeated records, in order
         sparse00.add(key.equals("GNU.sparse.offset"), decimal(value, "a sparse map"));
-      } else if (KEYS.contains(key) || (into != globalRecords && key.startsWith(XATTR))) {
+      } else if (into == globalRecords ? KEYS.contains(key) && !key.startsWith("GNU.sparse.")
+          : KEYS.contains(key) || key.startsWith(XATTR)) {
         into.put(key, value); // (the others, comments and times linksafe does not set, are let go)
       }
       p = end + 1;
@@ -596,6 +619,12 @@ final class TarInput {
       return v == null ? otherwise : TarInput.decimal(v, "pax record " + key);
     }
 
+    /** An owner: a value beyond what an id holds (2^32 - 2) leaves the header's. */
+    long id(String key, long otherwise) throws CorruptArchive {
+      long id = decimal(key, otherwise);
+      return id >= 0xFFFFFFFFL ? otherwise : id;
+    }
+
     long time(String key, long otherwise) throws CorruptArchive {
       byte[] v = bytes(key);
       return v == null ? otherwise : TarInput.time(v);
@@ -618,7 +647,9 @@ final class TarInput {
       if (count + 21 > SPARSE_RUN_LIMIT) {
         throw new CorruptArchive("archive is corrupt: a sparse map of more than " + SPARSE_RUN_LIMIT + " runs");
       }
-      runs = Arrays.copyOf(runs, Math.max(runs.length, (count + 21) * 2) * 2);
+      if (runs.length < (count + 21) * 2) {
+        runs = Arrays.copyOf(runs, Math.max(runs.length * 2, (count + 21) * 2));
+      }
       count = readOldSparseRuns(block, 0, 21, runs, count);
       extended = block[504] != 0;
     }
@@ -641,13 +672,22 @@ final class TarInput {
 
   /** A pax 0.1 map: "offset,length,offset,length...". */
   private static long[] commaSeparatedMap(String map) throws CorruptArchive {
-    String[] parts = map.split(",", -1);
-    if (parts.length % 2 != 0 || parts.length / 2 > SPARSE_RUN_LIMIT) {
-      throw new CorruptArchive("archive is corrupt: its sparse map is malformed");
+    int numbers = 1;
+    for (int i = 0; i < map.length(); i++) {
+      numbers += map.charAt(i) == ',' ? 1 : 0;
     }
-    long[] runs = new long[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      runs[i] = decimal(parts[i].getBytes(StandardCharsets.ISO_8859_1), "a sparse map");
+    if (numbers % 2 != 0 || numbers / 2 > SPARSE_RUN_LIMIT) {
+      throw new CorruptArchive(numbers / 2 > SPARSE_RUN_LIMIT
+          ? "archive is corrupt: a sparse map of more than " + SPARSE_RUN_LIMIT + " runs"
+          : "archive is corrupt: its sparse map is malformed");
+    }
+    long[] runs = new long[numbers];
+    int from = 0;
+    for (int i = 0; i < numbers; i++) {
+      int comma = map.indexOf(',', from);
+      int end = comma < 0 ? map.length() : comma;
+      runs[i] = decimal(map.substring(from, end).getBytes(StandardCharsets.ISO_8859_1), "a sparse map");
+      from = end + 1;
     }
     return runs;
   }

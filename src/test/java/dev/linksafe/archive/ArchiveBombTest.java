@@ -200,4 +200,44 @@ class ArchiveBombTest {
     assertEquals(1, r.errors());
     assertTrue(r.problems().get(0).message().contains("not a tar archive"), r.problems().toString());
   }
+
+  /**
+   * A pax sparse 0.1 map of a million empty runs (4 MB) and a GNU long name of 16 MiB, each in
+   * a 48 MiB heap: clear errors, not OutOfMemoryError (the map was split into a String a number,
+   * and a name was copied several times before anything looked at its length).
+   */
+  @Test
+  void hugeSparseMapsAndNamesAreErrorsNotOutOfMemory() throws Exception {
+    Path map = base.resolve("map.tar");
+    try (OutputStream out = Files.newOutputStream(map)) {
+      TarOutput tar = new TarOutput(out);
+      tar.putEntry(header("before", '0', 2, null));
+      tar.write("hi".getBytes(StandardCharsets.US_ASCII));
+      tar.closeEntry();
+      ByteArrayOutputStream records = new ByteArrayOutputStream();
+      TarOutput.record(records, "GNU.sparse.map", "0,0,".repeat(1_100_000).concat("0,0").getBytes(StandardCharsets.US_ASCII));
+      TarOutput.record(records, "GNU.sparse.size", "0".getBytes(StandardCharsets.US_ASCII));
+      tar.putEntry(new TarOutput.Header("sparse", (byte) '0', 0644, 0, 0, 0, 0, null, 0, 0, records.toByteArray(), false));
+      tar.closeEntry();
+      tar.finish();
+    }
+    String output = extractInHeap(map, "48m", 1);
+    assertTrue(output.contains("a sparse map of more than"), output);
+    assertEquals("hi", Files.readString(base.resolve("out/before")));
+
+    Path name = base.resolve("name.tar");
+    try (OutputStream out = Files.newOutputStream(name)) {
+      TarOutput tar = new TarOutput(out);
+      byte[] huge = new byte[15 << 20];
+      java.util.Arrays.fill(huge, (byte) 'n');
+      tar.putEntry(header("././@LongLink", 'L', huge.length, null));
+      tar.write(huge);
+      tar.closeEntry();
+      tar.putEntry(header("short", '0', 0, null));
+      tar.closeEntry();
+      tar.finish();
+    }
+    output = extractInHeap(name, "48m", 1);
+    assertTrue(output.contains("a name or link target of more than"), output);
+  }
 }
