@@ -36,6 +36,7 @@ final class LinuxLibc {
   static final int O_RDONLY = 0;
   static final int O_WRONLY = 1;
   static final int O_CREAT = 0100;
+  static final int O_NONBLOCK = 04000;
   static final int O_EXCL = 0200;
   /** Differs by architecture: 0400000 on x86, 0100000 on arm and powerpc (there 0400000 is O_LARGEFILE). */
   static final int O_NOFOLLOW = oNoFollow(Platform.ARCH);
@@ -87,6 +88,9 @@ final class LinuxLibc {
   static native int openat(int dirfd, byte[] path, int flags, int mode) throws LastErrorException;
 
   static native long write(int fd, byte[] buffer, long count) throws LastErrorException;
+
+  /** Into native memory: a Java array would be copied whole to and from native memory each call. */
+  static native long read(int fd, com.sun.jna.Pointer buffer, long count) throws LastErrorException;
 
   static native int mkdirat(int dirfd, byte[] path, int mode) throws LastErrorException;
 

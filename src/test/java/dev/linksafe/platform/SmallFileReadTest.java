@@ -1,0 +1,43 @@
+package dev.linksafe.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading a small file whole, as archive does: the bytes, never a link, never a blocking FIFO. */
+class SmallFileReadTest {
+  @TempDir Path base;
+
+  @Test
+  void readsTheBytesAndStopsAtTheEnd() throws Exception {
+    FileSystemAccess access = Platforms.forPath(base);
+    byte[] bytes = new byte[700_000]; // more than one read's native buffer
+    new Random(3).nextBytes(bytes);
+    Path file = Files.write(base.resolve("f"), bytes);
+    byte[] into = new byte[1 << 20];
+    assertEquals(bytes.length, access.readSmallFile(file, into, bytes.length));
+    assertEquals(-1, Arrays.mismatch(bytes, Arrays.copyOf(into, bytes.length)));
+    // a file shorter than asked (it shrank since it was looked at): what there is
+    assertEquals(bytes.length, access.readSmallFile(file, into, bytes.length + 10));
+    assertEquals(5, access.readSmallFile(file, into, 5));
+  }
+
+  @Test
+  void neitherFollowsALinkNorWaitsOnAFifo() throws Exception {
+    FileSystemAccess access = Platforms.forPath(base);
+    Path target = Files.writeString(base.resolve("target"), "outside");
+    Path link = Files.createSymbolicLink(base.resolve("link"), target);
+    assertThrows(IOException.class, () -> access.readSmallFile(link, new byte[16], 7));
+    Path fifo = base.resolve("fifo");
+    new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+    // a FIFO swapped in for a file: read at once as empty, not a wait for a writer
+    assertEquals(0, access.readSmallFile(fifo, new byte[16], 16));
+  }
+}
