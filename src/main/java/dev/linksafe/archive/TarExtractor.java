@@ -332,7 +332,9 @@ public final class TarExtractor {
       } else if (e.isHardLink()) {
         Path existingName = resolveInside(linkName);
         awaitWriting(existingName);
-        ensureParents(existingName);
+        if (!ensureParents(existingName, false)) {
+          throw new Refused("hard link to " + linkName + ", which the archive has not extracted");
+        }
         FileStatus linked = statOrNull(existingName);
         if (linked == null) {
           throw new Refused("hard link to " + linkName + ", which the archive has not extracted");
@@ -482,12 +484,21 @@ public final class TarExtractor {
      * a symlink (or anything but a directory) among them is refused, never followed.
      */
     Path ensureParents(Path path) throws IOException {
+      ensureParents(path, true);
+      return path.getParent() == null ? root : path.getParent();
+    }
+
+    /**
+     * As {@link #ensureParents(Path)}; with {@code create} false a missing parent is not made
+     * and the answer is false (a hard link's target: nothing to link to there).
+     */
+    boolean ensureParents(Path path, boolean create) throws IOException {
       if (path.equals(root) || !path.startsWith(root)) {
-        return root; // the destination itself (a hard link to "." names it): nothing above is looked at
+        return true; // the destination itself (a hard link to "." names it): nothing above is looked at
       }
       Path parent = path.getParent() == null ? root : path.getParent();
       if (parent.equals(root) || checkedDirectories.get(parent) != null) {
-        return parent;
+        return true;
       }
       // only the part below the deepest directory already checked is looked at
       Deque<Path> unchecked = new ArrayDeque<>();
@@ -498,6 +509,9 @@ public final class TarExtractor {
         awaitWriting(current); // a file of that name being made: refused below, as in archive order
         FileStatus s = statOrNull(current);
         if (s == null) {
+          if (!create) {
+            return false;
+          }
           access.createDirectory(current, 0755);
         } else if (s.kind() != EntryKind.DIRECTORY) {
           throw new Refused("would be written through " + root.relativize(current)
@@ -505,7 +519,7 @@ public final class TarExtractor {
         }
         checkedDirectories.put(current, Boolean.TRUE);
       }
-      return parent;
+      return true;
     }
 
     FileStatus statOrNull(Path p) throws IOException {

@@ -220,12 +220,28 @@ final class TarInput {
         if (xattrs == null) {
           xattrs = new java.util.TreeMap<>();
         }
-        // names are bytes in the archive: kept as ISO-8859-1 text they go back to the same bytes
-        xattrs.put(new String(r.getKey().substring(XATTR.length()).getBytes(StandardCharsets.ISO_8859_1),
-            StandardCharsets.UTF_8), r.getValue());
+        // names are bytes in the archive (kept as ISO-8859-1 text, so the same bytes come back),
+        // with '%XX' for a byte GNU tar ('%', '=') or bsdtar (those, controls, non-ASCII) escaped
+        byte[] name = percentDecoded(r.getKey().substring(XATTR.length()).getBytes(StandardCharsets.ISO_8859_1));
+        xattrs.put(dev.linksafe.platform.RawNames.text(name), r.getValue());
       }
     }
     return xattrs == null ? Map.of() : xattrs;
+  }
+
+  private static byte[] percentDecoded(byte[] b) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(b.length);
+    for (int i = 0; i < b.length; i++) {
+      int high = i + 2 < b.length && b[i] == '%' ? Character.digit(b[i + 1], 16) : -1;
+      int low = high >= 0 ? Character.digit(b[i + 2], 16) : -1;
+      if (low >= 0) {
+        out.write(high << 4 | low);
+        i += 2;
+      } else {
+        out.write(b[i]);
+      }
+    }
+    return out.toByteArray();
   }
 
   /** Reads the current entry's data; -1 at its end. Cut short: EOFException. */

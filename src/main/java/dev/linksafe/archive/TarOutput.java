@@ -242,13 +242,20 @@ final class TarOutput extends OutputStream {
 
   /** One pax record, {@code "<length> <key>=<value>\n"}, the length counting itself. */
   static void record(ByteArrayOutputStream out, String key, byte[] value) {
-    int rest = 1 + key.length() + 1 + value.length + 1; // space, key, '=', value, newline
+    record(out, ascii(key), value);
+  }
+
+  /** A pax record whose key is these bytes (an extended attribute's name need not be ASCII). */
+  static void record(ByteArrayOutputStream out, byte[] key, byte[] value) {
+    int rest = 1 + key.length + 1 + value.length + 1; // space, key, '=', value, newline
     int length = rest + Integer.toString(rest).length();
     if (Integer.toString(length).length() != Integer.toString(rest).length()) {
       length++;
     }
-    byte[] head = ascii(length + " " + key + "=");
+    byte[] head = ascii(length + " ");
     out.write(head, 0, head.length);
+    out.write(key, 0, key.length);
+    out.write('=');
     out.write(value, 0, value.length);
     out.write('\n');
   }

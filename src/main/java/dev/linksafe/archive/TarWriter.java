@@ -662,14 +662,28 @@ public final class TarWriter {
       }
       java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream(128);
       for (java.util.Map.Entry<String, byte[]> x : found.entrySet()) {
-        if (x.getKey().indexOf('=') >= 0 || x.getKey().indexOf('\n') >= 0) {
-          walking.problems.add(new Problem(item.name(), "extended attribute " + x.getKey()
-              + " not archived: its name cannot be a pax key"));
-          continue;
-        }
-        TarOutput.record(records, TarInput.XATTR + x.getKey(), x.getValue());
+        TarOutput.record(records, xattrKey(x.getKey()), x.getValue());
       }
-      return records.size() == 0 ? null : records.toByteArray();
+      return records.toByteArray();
+    }
+
+    /**
+     * The pax key of an extended attribute: its name's bytes, '%' and '=' written %25 and %3D
+     * as GNU tar and bsdtar write them (and both read back).
+     */
+    static byte[] xattrKey(String name) {
+      java.io.ByteArrayOutputStream key = new java.io.ByteArrayOutputStream(name.length() + 16);
+      key.writeBytes(TarInput.XATTR.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      for (byte b : RawNames.bytes(name)) {
+        if (b == '%') {
+          key.writeBytes(new byte[] {'%', '2', '5'});
+        } else if (b == '=') {
+          key.writeBytes(new byte[] {'%', '3', 'D'});
+        } else {
+          key.write(b);
+        }
+      }
+      return key.toByteArray();
     }
 
     void put(TarOutput tar, TarOutput.Header h) throws IOException {

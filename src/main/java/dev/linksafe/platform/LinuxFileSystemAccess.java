@@ -322,20 +322,113 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   /** Reads a file; one deeper than the kernel takes in one path is opened piece by piece. */
   @Override
   public java.io.InputStream newInputStream(Path file) throws IOException {
-    if (cPath(file).length <= MAX_PATH_BYTES) {
-      return super.newInputStream(file);
+    return new DescriptorInputStream(openRegularFile(file), file);
+  }
+
+  /** Reads a descriptor through a thread's native buffer; closes it once. */
+  private static final class DescriptorInputStream extends java.io.InputStream {
+    private final int fd;
+    private final Path path;
+    private boolean closed;
+
+    DescriptorInputStream(int fd, Path path) {
+      this.fd = fd;
+      this.path = path;
     }
-    try (At at = reading(file)) {
-      int fd = LinuxLibc.openat(at.dirFd, at.name, LinuxLibc.O_PATH | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC, 0);
-      try {
-        // the descriptor is the file itself (O_NOFOLLOW): its /proc link is followed to it
-        return java.nio.file.Files.newInputStream(Path.of("/proc/self/fd/" + fd));
-      } finally {
-        closeQuietly(fd); // the stream opened its own descriptor
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      if (closed) {
+        throw new IOException("stream closed");
       }
+      if (len == 0) {
+        return 0;
+      }
+      com.sun.jna.Memory memory = READ_MEMORY.get();
+      while (true) {
+        long n;
+        try {
+          n = LinuxLibc.read(fd, memory, Math.min(len, memory.size()));
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() == LinuxLibc.EINTR) {
+            continue;
+          }
+          throw error(e, path, "cannot read");
+        }
+        if (n <= 0) {
+          return -1;
+        }
+        memory.read(0, b, off, (int) n);
+        return (int) n;
+      }
+    }
+
+    /** Skips by moving the file offset: a sparse file's holes are not read as zeros. */
+    @Override
+    public long skip(long n) throws IOException {
+      if (n <= 0) {
+        return 0;
+      }
+      try {
+        LinuxLibc.lseek(fd, n, LinuxLibc.SEEK_CUR);
+      } catch (LastErrorException e) {
+        throw error(e, path, "cannot read");
+      }
+      return n;
+    }
+
+    @Override
+    public long transferTo(java.io.OutputStream out) throws IOException {
+      byte[] buffer = new byte[64 * 1024];
+      long total = 0;
+      for (int n; (n = read(buffer, 0, buffer.length)) > 0; ) {
+        out.write(buffer, 0, n);
+        total += n;
+      }
+      return total;
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        closeQuietly(fd);
+      }
+    }
+  }
+
+  /**
+   * Opens a regular file for reading: a link at the name is not followed (O_NOFOLLOW), and
+   * anything else swapped in for the file since it was looked at (a FIFO, whose open or read
+   * would wait for a writer forever; a device) is refused (O_NONBLOCK, then its type).
+   */
+  private int openRegularFile(Path file) throws IOException {
+    int fd;
+    try (At at = reading(file)) {
+      fd = LinuxLibc.openat(at.dirFd, at.name,
+          LinuxLibc.O_RDONLY | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC | LinuxLibc.O_NONBLOCK, 0);
     } catch (LastErrorException e) {
       throw error(e, file, "cannot open for reading");
     }
+    byte[] b = STATX_BUFFER.get();
+    try {
+      LinuxLibc.statx(fd, new byte[1], LinuxLibc.AT_EMPTY_PATH, LinuxLibc.STATX_BASIC_STATS, b);
+    } catch (LastErrorException e) {
+      return fd; // no statx on descriptors (a very old kernel): as before
+    }
+    int mode = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).getShort(28) & 0xf000;
+    if (mode != 0100000) {
+      closeQuietly(fd);
+      throw new FileSystemException(file.toString(), null, "is no longer a regular file (replaced since it was looked at)");
+    }
+    return fd;
   }
 
   /** Native memory small files are read into, a thread's own. */
@@ -343,22 +436,13 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       ThreadLocal.withInitial(() -> new com.sun.jna.Memory(256 * 1024));
 
   /**
-   * Opens, reads and closes in three calls: the JDK's stream took a channel, a cleaner, a set
+   * Opens, reads and closes in four calls: the JDK's stream took a channel, a cleaner, a set
    * of options and a copy through its own native buffer for each file (the most of archive's
-   * reading thread). Never blocks on a FIFO swapped in for the file (O_NONBLOCK).
+   * reading thread). Never blocks on a FIFO swapped in for the file (see {@link #openRegularFile}).
    */
   @Override
   public int readSmallFile(Path file, byte[] into, int length) throws IOException {
-    byte[] c = cPath(file);
-    if (c.length > MAX_PATH_BYTES) {
-      return super.readSmallFile(file, into, length);
-    }
-    int fd;
-    try {
-      fd = LinuxLibc.open(c, LinuxLibc.O_RDONLY | LinuxLibc.O_NOFOLLOW | LinuxLibc.O_CLOEXEC | LinuxLibc.O_NONBLOCK, 0);
-    } catch (LastErrorException e) {
-      throw error(e, file, "cannot open for reading");
-    }
+    int fd = openRegularFile(file);
     try {
       com.sun.jna.Memory memory = READ_MEMORY.get();
       int total = 0;
@@ -1296,7 +1380,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     int start = 0;
     for (int i = 0; i < names.length; i++) {
       if (names[i] == 0) {
-        String name = new String(names, start, i - start, NAME_CHARSET);
+        // kept as bytes (escaped where not valid in the name encoding): decoded plainly, a name
+        // that is not UTF-8 was asked for under another name and lost
+        String name = escapedString(java.util.Arrays.copyOfRange(names, start, i), i - start);
         start = i + 1;
         byte[] value = readXattr(c, name, path);
         if (value != null) {
@@ -1309,7 +1395,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   /** Reads one attribute, or null when it vanished meanwhile. */
   byte[] readXattr(byte[] c, String name, Path path) throws IOException {
-    byte[] cname = cString(name);
+    byte[] cname = escapedBytes(name);
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
         long size = LinuxLibc.lgetxattr(c, cname, null, 0);
@@ -1349,9 +1435,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       byte[] value = x.getValue();
       try {
         if (fd >= 0) {
-          LinuxLibc.fsetxattr(fd, cString(x.getKey()), value, value.length, 0);
+          LinuxLibc.fsetxattr(fd, escapedBytes(x.getKey()), value, value.length, 0);
         } else {
-          LinuxLibc.lsetxattr(c, cString(x.getKey()), value, value.length, 0);
+          LinuxLibc.lsetxattr(c, escapedBytes(x.getKey()), value, value.length, 0);
         }
       } catch (LastErrorException e) {
         if (e.getErrorCode() == LinuxLibc.ENOTSUP) {

@@ -369,6 +369,11 @@ class ArchiveInteropTest {
     access.writeXattrs(file, new java.util.TreeMap<>(java.util.Map.of("user.comment", "hello".getBytes(),
         "user.binary", binary, "user.empty", new byte[0])));
     access.writeXattrs(dir, java.util.Map.of("user.dir", "on a directory".getBytes()));
+    // names: not ASCII, not UTF-8, with the '=' and '%' that GNU tar and bsdtar write %3D, %25
+    java.util.Map<String, byte[]> odd = new java.util.TreeMap<>(java.util.Map.of("user.café", "accent".getBytes(),
+        "user.eq=x", "equals".getBytes(), "user.pc%41", "percent".getBytes(),
+        dev.linksafe.platform.RawNames.text(new byte[] {'u', 's', 'e', 'r', '.', (byte) 0xff, (byte) 0xfe}), "raw".getBytes()));
+    access.writeXattrs(file, odd);
     access.writeXattrs(sparse, java.util.Map.of("user.sparse", "on a sparse file".getBytes()));
     boolean root = dev.linksafe.platform.Platforms.isPrivileged();
     if (root) {
@@ -385,6 +390,7 @@ class ArchiveInteropTest {
     assertEquals(0, access.readXattrs(users.resolve("f.txt")).get("user.empty").length);
     assertEquals("on a directory", new String(access.readXattrs(users.resolve("d")).get("user.dir")));
     assertEquals("on a sparse file", new String(access.readXattrs(users.resolve("d/holes.img")).get("user.sparse")));
+    assertOddNames(odd, users, "linksafe");
     assertEquals(java.util.Map.of(), access.readXattrs(users.resolve("plain.txt")));
     assertEquals(null, access.readXattrs(users.resolve("f.txt")).get("trusted.secret"));
     assertSame(tree, users, EXACT);
@@ -405,6 +411,7 @@ class ArchiveInteropTest {
     Privileged.run("tar", "--xattrs", "--xattrs-include=user.*", "-C", byTar.toString(), "-xf", archive.toString());
     assertEquals("hello", new String(access.readXattrs(byTar.resolve("f.txt")).get("user.comment")));
     assertEquals("on a directory", new String(access.readXattrs(byTar.resolve("d")).get("user.dir")));
+    assertOddNames(odd, byTar, "GNU tar from linksafe's");
     for (String tool : List.of("tar", "bsdtar")) {
       if (!Privileged.hasCommand(tool)) {
         Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
@@ -419,6 +426,15 @@ class ArchiveInteropTest {
       assertEquals("hello", new String(access.readXattrs(out.resolve("f.txt")).get("user.comment")), tool);
       assertEquals(-1, java.util.Arrays.mismatch(binary, access.readXattrs(out.resolve("f.txt")).get("user.binary")), tool);
       assertEquals("on a directory", new String(access.readXattrs(out.resolve("d")).get("user.dir")), tool);
+      assertOddNames(odd, out, "linksafe from " + tool + "'s");
+    }
+  }
+
+  private static void assertOddNames(java.util.Map<String, byte[]> odd, Path out, String how) throws Exception {
+    java.util.Map<String, byte[]> there = dev.linksafe.platform.Platforms.forPath(out).readXattrs(out.resolve("f.txt"));
+    for (var x : odd.entrySet()) {
+      assertEquals(new String(x.getValue()), there.get(x.getKey()) == null ? null : new String(there.get(x.getKey())),
+          how + ": " + x.getKey() + " in " + there.keySet());
     }
   }
 

@@ -230,4 +230,16 @@ class HostileArchiveTest {
     assertEquals("second", Files.readString(dst.resolve("f")));
     assertEquals("first", Files.readString(kept));
   }
+
+  /** A hard link to a name the archive has not extracted is refused, and makes no directories on the way. */
+  @Test
+  void aHardLinkToNothingMakesNoDirectories() throws Exception {
+    byte[] archive = new Crafted().link("h", "missing/deeper/f", TarConstants.LF_LINK).file("g", "g").done();
+    Path dst = base.resolve("dst");
+    ArchiveReport r = extract(archive, dst);
+    assertEquals(1, r.errors(), r.problems().toString());
+    assertTrue(r.problems().get(0).message().contains("has not extracted"), r.problems().toString());
+    assertFalse(Files.exists(dst.resolve("missing")));
+    assertEquals("g", Files.readString(dst.resolve("g")));
+  }
 }

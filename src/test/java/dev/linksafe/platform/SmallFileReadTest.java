@@ -37,7 +37,31 @@ class SmallFileReadTest {
     assertThrows(IOException.class, () -> access.readSmallFile(link, new byte[16], 7));
     Path fifo = base.resolve("fifo");
     new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
-    // a FIFO swapped in for a file: read at once as empty, not a wait for a writer
-    assertEquals(0, access.readSmallFile(fifo, new byte[16], 16));
+    // a FIFO swapped in for a file, with or without a writer: refused at once, not read or
+    // waited on (the read and the stream both blocked for ever)
+    assertThrows(IOException.class, () -> access.readSmallFile(fifo, new byte[16], 16));
+    assertThrows(IOException.class, () -> access.newInputStream(fifo));
+    try (var writer = java.nio.channels.FileChannel.open(fifo, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      assertThrows(IOException.class, () -> access.readSmallFile(fifo, new byte[16], 16));
+      assertThrows(IOException.class, () -> access.newInputStream(fifo));
+    }
+  }
+
+  /** The stream skips by moving its offset (holes are not read) and reads to the end. */
+  @Test
+  void theStreamSkipsAndReads() throws Exception {
+    FileSystemAccess access = Platforms.forPath(base);
+    Path file = base.resolve("holes");
+    try (var f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      f.setLength(1L << 40);
+      f.seek((1L << 40) - 4);
+      f.write("end!".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    try (var in = access.newInputStream(file)) {
+      in.skipNBytes((1L << 40) - 4);
+      assertEquals("end!", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
+      assertEquals(-1, in.read());
+    }
   }
 }
