@@ -138,7 +138,7 @@ final class TarInput {
           case 'L' -> longName = name(untilNul(data));
           default -> longLink = name(untilNul(data));
         }
-        pending = type != 'g';
+        pending |= type != 'g';
         continue;
       }
       if (type == 'S') {

@@ -119,6 +119,14 @@ class TarInputTest {
     ArchiveReport empty = extract(onlyGlobal, "empty", false);
     assertEquals(0, empty.errors(), empty.problems().toString());
     assertEquals(0, empty.entries());
+    // an entry's own header, then a global one, then the end: that entry never came
+    ByteArrayOutputStream local = new ByteArrayOutputStream();
+    TarOutput.record(local, "path", ascii("a-file-that-never-comes"));
+    byte[] cut = archive(header("PaxHeader", 'x', local.size(), null), local.toByteArray(),
+        header("GlobalHead", 'g', global.size(), null), global.toByteArray());
+    ArchiveReport r2 = extract(cut, "cut", false);
+    assertEquals(1, r2.errors(), r2.problems().toString());
+    assertTrue(r2.problems().get(0).message().contains("ends after an extended header"), r2.problems().toString());
   }
 
   /** GNU's base-256 numbers start with 0x80 (positive) or 0xff (negative); other high bytes are not numbers. */
