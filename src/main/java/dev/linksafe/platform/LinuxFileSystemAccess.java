@@ -442,29 +442,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
    */
   @Override
   public int readSmallFile(Path file, byte[] into, int length) throws IOException {
-    int fd = openRegularFile(file);
-    try {
-      com.sun.jna.Memory memory = READ_MEMORY.get();
-      int total = 0;
-      while (total < length) {
-        long n;
-        try {
-          n = LinuxLibc.read(fd, memory, Math.min(length - total, memory.size()));
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() == LinuxLibc.EINTR) {
-            continue;
-          }
-          throw error(e, file, "cannot read");
-        }
-        if (n <= 0) {
-          break;
-        }
-        memory.read(0, into, total, (int) n);
-        total += (int) n;
-      }
-      return total;
-    } finally {
-      closeQuietly(fd);
+    try (java.io.InputStream in = new DescriptorInputStream(openRegularFile(file), file)) {
+      return in.readNBytes(into, 0, length);
     }
   }
 
