@@ -360,15 +360,12 @@ public final class TarExtractor {
         FileStatus like = status(e, kind);
         make(path, temp -> access.createSpecial(temp, like), made -> setMetadata(made, e, kind));
       } else if (e.isFile()) {
-        if (e.realSize() <= SMALL_FILE_BYTES) {
+        if (e.realSize() <= SMALL_FILE_BYTES && !e.isSparse()) {
+          // (a sparse one, small or not, is written on this thread with its holes left holes)
           int length = (int) e.realSize();
           byte[] content = arrays.take(length);
           try {
-            if (e.isSparse()) {
-              withHoles(e, tar, content);
-            } else {
-              tar.readFully(content, length);
-            }
+            tar.readFully(content, length);
           } catch (IOException | RuntimeException x) {
             arrays.give(content);
             throw x;
@@ -429,19 +426,6 @@ public final class TarExtractor {
     private static void hole(FileSystemAccess.SparseOutput out, long length) throws IOException {
       if (length > 0) {
         out.hole(length);
-      }
-    }
-
-    /** A small sparse entry's bytes, holes as zeros, into {@code content}. */
-    private void withHoles(TarEntry e, TarInput tar, byte[] content) throws IOException {
-      java.util.Arrays.fill(content, 0, (int) e.realSize(), (byte) 0);
-      long[] map = e.sparseMap();
-      for (int i = 0; i < map.length; i += 2) {
-        int at = (int) map[i];
-        int end = at + (int) map[i + 1];
-        while (at < end) {
-          at += tar.read(content, at, end - at);
-        }
       }
     }
 
