@@ -304,8 +304,9 @@ public final class TarWriter {
       if (laterNameOfGroup(path, name, status)) {
         return;
       }
-      if (status.size() > SMALL_FILE_BYTES) {
-        put(new Item(name, path, status, null, null, null, false)); // streamed by the writer
+      if (status.size() > SMALL_FILE_BYTES || status.size() - status.allocatedBytes() >= SPARSE_HOLE_BYTES) {
+        // streamed by the writer, which also looks at a file's holes
+        put(new Item(name, path, status, null, null, null, false));
         found.flush(); // the writer streams it while the walk goes on
         return;
       }

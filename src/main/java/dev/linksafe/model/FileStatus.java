@@ -15,6 +15,8 @@ package dev.linksafe.model;
  * @param uid the owner, -1 where unknown
  * @param gid the group, -1 where unknown
  * @param rdev the device number of a device node, 0 otherwise
+ * @param allocatedBytes the bytes the volume holds for it (st_blocks times 512): less than its
+ *     size for a file with holes; its size where unknown
  */
 public record FileStatus(
     EntryKind kind,
@@ -27,7 +29,14 @@ public record FileStatus(
     int mode,
     int uid,
     int gid,
-    long rdev) {
+    long rdev,
+    long allocatedBytes) {
+
+  /** A status whose allocated bytes are not known: taken to be its size. */
+  public FileStatus(EntryKind kind, FileId id, long size, long modifiedNanos, long accessedNanos,
+      long changedNanos, int linkCount, int mode, int uid, int gid, long rdev) {
+    this(kind, id, size, modifiedNanos, accessedNanos, changedNanos, linkCount, mode, uid, gid, rdev, size);
+  }
 
   public FileStatus {
     if (kind == null || id == null) {

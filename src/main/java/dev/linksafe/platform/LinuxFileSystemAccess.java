@@ -898,7 +898,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         mode & 07777,
         s.getInt(20),
         s.getInt(24),
-        makedev(s.getInt(128), s.getInt(132)));
+        makedev(s.getInt(128), s.getInt(132)),
+        s.getLong(48) * 512);
   }
 
   private static long timestamp(ByteBuffer s, int offset) {

@@ -152,6 +152,12 @@ class ArchiveInteropTest {
       f.setLength((8L << 20) + 7);
       f.write("start".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
+    // a small one (under the 1 MiB read whole): written whole, holes as zeros, until 2026-12-02
+    try (var f = new java.io.RandomAccessFile(tree.resolve("small-holes.img").toFile(), "rw")) {
+      f.setLength(900_000);
+      f.seek(300_000);
+      f.write("x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
     byte[] dense = new byte[3 << 20];
     new java.util.Random(11).nextBytes(dense);
     Files.write(tree.resolve("dense.bin"), dense);
@@ -178,10 +184,10 @@ class ArchiveInteropTest {
     }
     for (Path out : extracted) {
       assertSame(tree, out, EXACT);
-      for (String name : List.of("disk.img", "dense.bin", "ends-in-a-hole.img")) {
+      for (String name : List.of("disk.img", "dense.bin", "ends-in-a-hole.img", "small-holes.img")) {
         assertEquals(-1, Files.mismatch(tree.resolve(name), out.resolve(name)), out + "/" + name);
       }
-      for (String name : List.of("disk.img", "ends-in-a-hole.img")) {
+      for (String name : List.of("disk.img", "ends-in-a-hole.img", "small-holes.img")) {
         long blocks = Long.parseLong(Privileged.run("stat", "-c", "%b", out.resolve(name).toString()).trim());
         assertTrue(blocks * 512 < 256 * 1024, out + "/" + name + " allocated " + blocks + " blocks of 512 bytes");
       }
