@@ -47,13 +47,16 @@ final class ArrayPool {
 
   /** Takes an array back for reuse (one {@link #take} gave; null and others are let go). */
   void give(byte[] b) {
-    if (b == null || b.length == 0 || Integer.bitCount(b.length) != 1) {
+    if (b == null || b.length == 0) {
       return;
     }
     int c = sizeClass(b.length);
-    if (c < free.length && (1 << (c + SMALLEST_SHIFT)) == b.length && kept.addAndGet(b.length) <= limit) {
+    if (c >= free.length || (1 << (c + SMALLEST_SHIFT)) != b.length) {
+      return; // not one of the pool's sizes
+    }
+    if (kept.addAndGet(b.length) <= limit) {
       free[c].offer(b);
-    } else if (c < free.length && (1 << (c + SMALLEST_SHIFT)) == b.length) {
+    } else {
       kept.addAndGet(-b.length);
     }
   }

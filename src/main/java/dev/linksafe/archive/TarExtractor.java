@@ -300,7 +300,7 @@ public final class TarExtractor {
         }
         return;
       }
-      ensureParents(path);
+      ensureParents(path, true);
       String reparse = e.reparse();
       if (directory) {
         try {
@@ -465,16 +465,9 @@ public final class TarExtractor {
 
     /**
      * Makes the parents of {@code path} as real directories, checking each one on the way:
-     * a symlink (or anything but a directory) among them is refused, never followed.
-     */
-    Path ensureParents(Path path) throws IOException {
-      ensureParents(path, true);
-      return path.getParent() == null ? root : path.getParent();
-    }
-
-    /**
-     * As {@link #ensureParents(Path)}; with {@code create} false a missing parent is not made
-     * and the answer is false (a hard link's target: nothing to link to there).
+     * a symlink (or anything but a directory) among them is refused, never followed. With
+     * {@code create} false a missing parent is not made and the answer is false (a hard link's
+     * target: nothing to link to there).
      */
     boolean ensureParents(Path path, boolean create) throws IOException {
       if (path.equals(root) || !path.startsWith(root)) {

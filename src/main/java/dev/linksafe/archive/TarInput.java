@@ -178,7 +178,6 @@ final class TarInput {
       throw new CorruptArchive("archive is corrupt: negative size or owner for " + new String(name, StandardCharsets.UTF_8));
     }
     left = size;
-    entryDataSize = size;
     padding = paddingOf(size);
     long realSize = size;
     long[] sparse = null;
@@ -188,7 +187,7 @@ final class TarInput {
       realSize = number(block, 483, 12);
     } else if (type == '0' || type == 0 || type == '7') {
       if ("1".equals(r.text("GNU.sparse.major")) && "0".equals(r.text("GNU.sparse.minor"))) {
-        sparse = sparseMapInData(headersFrom);
+        sparse = sparseMapInData(headersFrom, size);
         realSize = r.decimal("GNU.sparse.realsize", size);
       } else if (r.text("GNU.sparse.map") != null) {
         sparse = commaSeparatedMap(r.text("GNU.sparse.map"));
@@ -714,7 +713,7 @@ final class TarInput {
    * A pax 1.0 map, at the start of the entry's data: the number of runs, then each run's offset
    * and length, each a decimal line, padded to a whole block. The data left is the runs'.
    */
-  private long[] sparseMapInData(long headersFrom) throws IOException {
+  private long[] sparseMapInData(long headersFrom, long dataSize) throws IOException {
     long count = mapNumber(headersFrom);
     if (count > SPARSE_RUN_LIMIT) {
       throw new CorruptArchive("archive is corrupt: a sparse map of more than " + SPARSE_RUN_LIMIT + " runs");
@@ -723,7 +722,7 @@ final class TarInput {
     for (int i = 0; i < runs.length; i++) {
       runs[i] = mapNumber(headersFrom);
     }
-    long used = (size() - left) % BLOCK;
+    long used = (dataSize - left) % BLOCK; // the map's bytes, read so far
     long pad = used == 0 ? 0 : BLOCK - used;
     if (pad > left) {
       throw new CorruptArchive("archive is corrupt: a sparse map runs past its entry's data");
@@ -731,13 +730,6 @@ final class TarInput {
     skipExactly(pad, "a sparse map");
     left -= pad;
     return runs;
-  }
-
-  /** The data size the entry's header announced ({@link #left} before any of it was read). */
-  private long entryDataSize;
-
-  private long size() {
-    return entryDataSize;
   }
 
   private long mapNumber(long headersFrom) throws IOException {

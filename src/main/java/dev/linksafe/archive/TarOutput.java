@@ -17,7 +17,7 @@ import java.util.Arrays;
  * builds an entry object, a map and several encoders per entry and cannot carry a
  * nanosecond time or a raw name itself (so linksafe had to write a second pax header in front
  * of it): formatting headers was most of the writing thread's own work. Compression stays with
- * Commons Compress, and reading with its {@code TarArchiveInputStream}.
+ * Commons Compress; {@link TarInput} reads these streams back.
  *
  * <p>The entry data is written through this stream itself; an entry must receive exactly the
  * size its header announced before {@link #closeEntry()}.

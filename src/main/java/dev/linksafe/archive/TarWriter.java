@@ -356,8 +356,8 @@ public final class TarWriter {
       // together); its first size bytes are the entry's
       byte[] content = walking.arrays.take(size);
       int read;
-      try {
-        read = size == 0 ? 0 : walking.access.readSmallFile(item.path(), content, size);
+      try (InputStream in = walking.access.newInputStream(item.path())) {
+        read = size == 0 ? 0 : in.readNBytes(content, 0, size);
       } catch (IOException e) {
         // handed on unread: the writer tries it once more as a streamed file and reports what
         // is wrong, and knows the name is missing when the name is a hard-link group's first

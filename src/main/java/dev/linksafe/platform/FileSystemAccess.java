@@ -135,16 +135,6 @@ public interface FileSystemAccess extends AutoCloseable {
   /** Reads a regular file's bytes; a link there is not followed. */
   java.io.InputStream newInputStream(Path file) throws IOException;
 
-  /**
-   * Reads the first {@code length} bytes of a small regular file into {@code into} (a link there
-   * is not followed); returns how many there were, fewer when the file is shorter.
-   */
-  default int readSmallFile(Path file, byte[] into, int length) throws IOException {
-    try (java.io.InputStream in = newInputStream(file)) {
-      return in.readNBytes(into, 0, length);
-    }
-  }
-
   /** Whether two regular files hold the same bytes, read through their volumes' accesses. */
   static boolean sameBytes(FileSystemAccess a, Path x, FileSystemAccess b, Path y) throws IOException {
     try (java.io.InputStream in1 = a.newInputStream(x); java.io.InputStream in2 = b.newInputStream(y)) {

@@ -325,7 +325,11 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return new DescriptorInputStream(openRegularFile(file), file);
   }
 
-  /** Reads a descriptor through a thread's native buffer; closes it once. */
+  /**
+   * Reads a descriptor through a thread's native buffer, in one call a read; closes it once.
+   * The JDK's stream took a channel, a set of options, a cleaner and a copy through its own
+   * native buffer for each file: most of archive's reading thread, which opens every small file.
+   */
   private static final class DescriptorInputStream extends java.io.InputStream {
     private final int fd;
     private final Path path;
@@ -431,21 +435,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return fd;
   }
 
-  /** Native memory small files are read into, a thread's own. */
+  /** Native memory a descriptor stream reads into, a thread's own. */
   private static final ThreadLocal<com.sun.jna.Memory> READ_MEMORY =
       ThreadLocal.withInitial(() -> new com.sun.jna.Memory(256 * 1024));
-
-  /**
-   * Opens, reads and closes in four calls: the JDK's stream took a channel, a cleaner, a set
-   * of options and a copy through its own native buffer for each file (the most of archive's
-   * reading thread). Never blocks on a FIFO swapped in for the file (see {@link #openRegularFile}).
-   */
-  @Override
-  public int readSmallFile(Path file, byte[] into, int length) throws IOException {
-    try (java.io.InputStream in = new DescriptorInputStream(openRegularFile(file), file)) {
-      return in.readNBytes(into, 0, length);
-    }
-  }
 
   /**
    * Lists a directory; one deeper than the kernel takes in one path is opened piece by piece and
