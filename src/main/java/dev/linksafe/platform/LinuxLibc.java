@@ -16,10 +16,17 @@ final class LinuxLibc {
     AVAILABLE = register(LinuxLibc.class);
   }
 
+  private static final String JNA_SEARCH_PATH = "jna.platform.library.path";
+
   /** Binds the native methods of {@code natives} to glibc; false where there is none. */
   static boolean register(Class<?> natives) {
     if (!Platform.isLinux()) {
       return false;
+    }
+    if (System.getProperty(JNA_SEARCH_PATH) == null) {
+      // unset, JNA builds its search path by running `ldconfig -p` (about 25 ms of every run);
+      // libc is the process's own, which JNA binds without searching
+      System.setProperty(JNA_SEARCH_PATH, "");
     }
     try {
       Native.register(natives, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
