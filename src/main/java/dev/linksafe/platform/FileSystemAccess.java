@@ -59,6 +59,76 @@ public interface FileSystemAccess extends AutoCloseable {
   }
 
   /**
+   * A directory's names, read at once, with the directory held open for looking at them: one
+   * opening of the directory for both, where a listing and a handle would each walk its whole
+   * path. Names are addressed by their place in the listing. The holder closes it.
+   */
+  interface Listing extends DirectoryHandle {
+    /** How many names the directory held ("." and ".." left out). */
+    int size();
+
+    /** The {@code i}th name, as a path of that one name (its bytes kept). */
+    Path name(int i);
+
+    /** The status of the {@code i}th name (lstat), or null when it has gone since the listing. */
+    FileStatus statIfExists(int i) throws IOException;
+  }
+
+  /**
+   * Lists {@code dir}, held open for looking at its names until the listing is closed.
+   *
+   * @throws java.nio.file.NoSuchFileException if it is not there
+   * @throws java.nio.file.AccessDeniedException if it may not be read
+   */
+  default Listing list(Path dir) throws IOException {
+    return listThrough(this, dir);
+  }
+
+  /** A listing made of {@code access}'s directory stream and directory handle. */
+  static Listing listThrough(FileSystemAccess access, Path dir) throws IOException {
+    java.util.List<Path> names = new java.util.ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> children = access.newDirectoryStream(dir)) {
+      for (Path child : children) {
+        names.add(child.getFileName());
+      }
+    } catch (java.nio.file.DirectoryIteratorException e) {
+      throw e.getCause();
+    }
+    DirectoryHandle handle = access.openDirectoryHandle(dir);
+    return new Listing() {
+      @Override
+      public int size() {
+        return names.size();
+      }
+
+      @Override
+      public Path name(int i) {
+        return names.get(i);
+      }
+
+      @Override
+      public FileStatus statIfExists(int i) throws IOException {
+        return handle.statIfExists(dir.resolve(names.get(i)));
+      }
+
+      @Override
+      public FileStatus stat(Path child) throws IOException {
+        return handle.stat(child);
+      }
+
+      @Override
+      public FileStatus statIfExists(Path child) throws IOException {
+        return handle.statIfExists(child);
+      }
+
+      @Override
+      public void close() {
+        handle.close();
+      }
+    };
+  }
+
+  /**
    * The status of {@code path} as {@link #stat}, or null when nothing has that name: for names
    * that are usually missing, where an exception per name would cost more than the look.
    */

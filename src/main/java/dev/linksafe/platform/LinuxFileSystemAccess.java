@@ -207,6 +207,11 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   /** {@code path} split into pieces the kernel takes, the first one absolute. */
   static List<byte[]> pieces(Path path) {
+    Path absolute = path.toAbsolutePath();
+    byte[] whole = cPath(absolute);
+    if (whole.length <= MAX_PATH_BYTES) {
+      return List.of(whole);
+    }
     List<byte[]> pieces = new ArrayList<>();
     java.io.ByteArrayOutputStream piece = new java.io.ByteArrayOutputStream();
     piece.write('/');
@@ -235,12 +240,20 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
    * no name on the way may be a link (a write's way below the confinement root).
    */
   private int openDirectory(Path path, Path dir, boolean noLinks) throws IOException {
-    int flags = LinuxLibc.O_PATH | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC;
+    return openDirectory(path, dir, noLinks, LinuxLibc.O_PATH | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC);
+  }
+
+  /** As {@link #openDirectory(Path, Path, boolean)}, the directory itself opened with {@code flags}. */
+  private int openDirectory(Path path, Path dir, boolean noLinks, int flags) throws IOException {
+    int wayFlags = LinuxLibc.O_PATH | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC;
     int fd = LinuxLibc.AT_FDCWD;
     try {
-      for (byte[] piece : pieces(dir)) {
-        int next = noLinks ? openWithoutLinks(fd, piece, flags, path)
-            : LinuxLibc.openat(fd, piece, flags, 0);
+      List<byte[]> pieces = pieces(dir);
+      for (int i = 0; i < pieces.size(); i++) {
+        byte[] piece = pieces.get(i);
+        int pieceFlags = i == pieces.size() - 1 ? flags : wayFlags;
+        int next = noLinks ? openWithoutLinks(fd, piece, pieceFlags, path)
+            : LinuxLibc.openat(fd, piece, pieceFlags, 0);
         if (fd != LinuxLibc.AT_FDCWD) {
           closeQuietly(fd);
         }
@@ -873,6 +886,125 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         }
       }
     };
+  }
+
+  /**
+   * Lists the directory with getdents64 on a descriptor that then serves each look at a name
+   * (statx relative to it): one opening where the JDK's listing and a handle took two, each
+   * walking the whole path, and names kept as the bytes the kernel gave. The directory itself
+   * is not followed if it has become a link since it was seen.
+   */
+  @Override
+  public Listing list(Path dir) throws IOException {
+    if (!LinuxLibc.Directories.AVAILABLE || !LinuxLibc.Quiet.AVAILABLE) {
+      return FileSystemAccess.listThrough(this, dir);
+    }
+    int flags = LinuxLibc.O_RDONLY | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC | LinuxLibc.O_NOFOLLOW;
+    Path confinedDir = confinedParent(dir.resolve("x"));
+    int fd = confinedDir != null
+        ? openDirectory(dir, realConfinement.resolve(confinement.relativize(confinedDir)), true, flags)
+        : openDirectory(dir, dir.toAbsolutePath(), false, flags);
+    byte[][] names;
+    try {
+      names = readNames(fd, dir);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(fd);
+      throw e;
+    }
+    return new Listing() {
+      private boolean closed;
+
+      @Override
+      public int size() {
+        return names.length;
+      }
+
+      @Override
+      public Path name(int i) {
+        byte[] raw = names[i];
+        String text = escapedString(raw, raw.length - 1);
+        if (!RawNames.hasEscapes(text)) {
+          return dir.getFileSystem().getPath(text);
+        }
+        Path absolute = dir.toAbsolutePath();
+        return absolute.relativize(RawNames.resolve(absolute, text));
+      }
+
+      @Override
+      public FileStatus statIfExists(int i) throws IOException {
+        byte[] b = STATX_BUFFER.get();
+        if (LinuxLibc.Quiet.statx(fd, names[i], LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
+            LinuxLibc.STATX_BASIC_STATS, b) == 0) {
+          return status(b);
+        }
+        int errno = Native.getLastError();
+        if (errno == 2) {
+          return null;
+        }
+        throw error(errno, dir.resolve(name(i)), "cannot read status");
+      }
+
+      @Override
+      public FileStatus stat(Path child) throws IOException {
+        FileStatus s = statIfExists(child);
+        if (s == null) {
+          throw error(2, child, "cannot read status");
+        }
+        return s;
+      }
+
+      @Override
+      public FileStatus statIfExists(Path child) throws IOException {
+        return LinuxFileSystemAccess.this.statIfExists(fd, cName(child), child);
+      }
+
+      @Override
+      public synchronized void close() {
+        if (!closed) {
+          closed = true;
+          closeQuietly(fd);
+        }
+      }
+    };
+  }
+
+  private static final int DIRENT_BUFFER_BYTES = 32 * 1024;
+  private static final ThreadLocal<com.sun.jna.Memory> DIRENT_MEMORY =
+      ThreadLocal.withInitial(() -> new com.sun.jna.Memory(DIRENT_BUFFER_BYTES));
+  private static final ThreadLocal<byte[]> DIRENT_BYTES = ThreadLocal.withInitial(() -> new byte[DIRENT_BUFFER_BYTES]);
+
+  /** The names in an open directory, each NUL-terminated, without "." and "..". */
+  private static byte[][] readNames(int fd, Path dir) throws IOException {
+    com.sun.jna.Memory memory = DIRENT_MEMORY.get();
+    byte[] bytes = DIRENT_BYTES.get();
+    ByteBuffer records = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
+    List<byte[]> names = new ArrayList<>();
+    while (true) {
+      long n;
+      try {
+        n = LinuxLibc.Directories.getdents64(fd, memory, DIRENT_BUFFER_BYTES);
+      } catch (LastErrorException e) {
+        throw error(e, dir, "cannot read directory");
+      }
+      if (n <= 0) {
+        break;
+      }
+      memory.read(0, bytes, 0, (int) n);
+      // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name
+      for (int at = 0; at < n; at += records.getShort(at + 16) & 0xffff) {
+        int start = at + 19;
+        int end = start;
+        while (bytes[end] != 0) {
+          end++;
+        }
+        int length = end - start;
+        if (length == 1 && bytes[start] == '.' || length == 2 && bytes[start] == '.' && bytes[start + 1] == '.') {
+          continue;
+        }
+        names.add(java.util.Arrays.copyOfRange(bytes, start, end + 1));
+      }
+    }
+    return names.toArray(new byte[0][]);
   }
 
   /** A statx buffer as a status. */

@@ -168,6 +168,19 @@ final class LinuxLibc {
   static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags)
       throws LastErrorException;
 
+  /** Listing a directory in one call per buffer of names; glibc 2.30 and later. */
+  static final class Directories {
+    static final boolean AVAILABLE;
+
+    static {
+      AVAILABLE = LinuxLibc.AVAILABLE && register(Directories.class);
+    }
+
+    private Directories() {}
+
+    static native long getdents64(int fd, com.sun.jna.Pointer buffer, long size) throws LastErrorException;
+  }
+
   /**
    * Calls whose failure is an expected answer (a name that is not there yet): they return -1
    * and leave errno in {@link Native#getLastError()} instead of throwing, since building an

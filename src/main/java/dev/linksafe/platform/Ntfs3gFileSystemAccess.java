@@ -154,6 +154,12 @@ public final class Ntfs3gFileSystemAccess extends LinuxFileSystemAccess {
     }
   }
 
+  /** Through this class's own look at a name, which knows NTFS's DOS names are not links. */
+  @Override
+  public Listing list(Path dir) throws IOException {
+    return FileSystemAccess.listThrough(this, dir);
+  }
+
   @Override
   public DirectoryHandle openDirectoryHandle(Path dir) {
     return FileSystemAccess.byPath(this);

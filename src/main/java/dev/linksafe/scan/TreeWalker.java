@@ -11,7 +11,6 @@ import dev.linksafe.model.SymlinkClass;
 import dev.linksafe.platform.FileSystemAccess;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -114,24 +113,25 @@ public final class TreeWalker {
         }
         Path dir = root.resolve(directory.relative());
         List<ForkJoinTask<?>> forked = new ArrayList<>();
-        List<Path> batch = new ArrayList<>();
-        Held held = new Held(dir);
-        try (DirectoryStream<Path> children = access.newDirectoryStream(dir)) {
-          for (Path child : children) {
-            batch.add(child);
-            if (batch.size() == BATCH) {
-              forked.add(new BatchTask(state, directory, batch, held.share()).fork());
-              batch = new ArrayList<>();
-            }
-          }
+        FileSystemAccess.Listing listing = null;
+        try {
+          listing = access.list(dir);
         } catch (AccessDeniedException e) {
           visitor.problem(new Problem(display(directory.relative()), "cannot read directory: permission denied"));
         } catch (NoSuchFileException e) {
           visitor.problem(new Problem(display(directory.relative()), "vanished during the walk"));
-        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+        } catch (IOException | RuntimeException e) {
           visitor.problem(new Problem(display(directory.relative()), "cannot read directory: " + Problem.reason(e)));
         }
-        new BatchTask(state, directory, batch, held).compute();
+        if (listing != null) {
+          Held held = new Held(listing);
+          int size = listing.size();
+          int last = size <= BATCH ? 0 : (size - 1) / BATCH * BATCH;
+          for (int from = 0; from < last; from += BATCH) {
+            forked.add(new BatchTask(state, directory, dir, held.share(), from, from + BATCH).fork());
+          }
+          new BatchTask(state, directory, dir, held, last, size).compute();
+        }
         for (int i = forked.size() - 1; i >= 0; i--) {
           forked.get(i).join();
         }
@@ -140,16 +140,16 @@ public final class TreeWalker {
     }
 
     /**
-     * A directory held open while its batches look at their names, shared by them and closed by
-     * the last one done with it (not kept for the walk below: open directories stay few).
+     * A directory's listing, held open while its batches look at their names, shared by them
+     * and closed by the last one done with it (not kept for the walk below: open directories
+     * stay few).
      */
     final class Held {
-      private final Path dir;
+      private final FileSystemAccess.Listing listing;
       private final java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger(1);
-      private FileSystemAccess.DirectoryHandle handle;
 
-      Held(Path dir) {
-        this.dir = dir;
+      Held(FileSystemAccess.Listing listing) {
+        this.listing = listing;
       }
 
       Held share() {
@@ -157,21 +157,9 @@ public final class TreeWalker {
         return this;
       }
 
-      /** The handle, opened on first use. */
-      synchronized FileSystemAccess.DirectoryHandle handle() {
-        if (handle == null) {
-          handle = access.openDirectoryHandle(dir);
-        }
-        return handle;
-      }
-
       void release() {
         if (users.decrementAndGet() == 0) {
-          synchronized (this) {
-            if (handle != null) {
-              handle.close();
-            }
-          }
+          listing.close();
         }
       }
     }
@@ -179,14 +167,18 @@ public final class TreeWalker {
     final class BatchTask extends RecursiveAction {
       private final D parentState;
       private final Entry parent;
-      private final List<Path> children;
+      private final Path dir;
       private final Held held;
+      private final int from;
+      private final int to;
 
-      BatchTask(D parentState, Entry parent, List<Path> children, Held held) {
+      BatchTask(D parentState, Entry parent, Path dir, Held held, int from, int to) {
         this.parentState = parentState;
         this.parent = parent;
-        this.children = children;
+        this.dir = dir;
         this.held = held;
+        this.from = from;
+        this.to = to;
       }
 
       @Override
@@ -203,12 +195,11 @@ public final class TreeWalker {
       }
 
       private void visitAll(List<DirectoryTask> subdirectories) {
-        FileSystemAccess.DirectoryHandle handle = children.isEmpty() ? null : held.handle();
-        for (Path child : children) {
+        for (int i = from; i < to; i++) {
           if (visitor.stopped()) {
             break;
           }
-          Entry entry = entryFor(parent, child, handle);
+          Entry entry = entryFor(parent, dir, held.listing, i);
           if (entry == null) {
             continue;
           }
@@ -232,19 +223,19 @@ public final class TreeWalker {
       }
     }
 
-    /** Builds the entry for one child, or reports why not and returns null. */
-    private Entry entryFor(Entry parent, Path child, FileSystemAccess.DirectoryHandle handle) {
-      // resolved as a path, not a string: a name whose bytes are not valid in the name
-      // encoding keeps them (its string shows U+FFFD)
-      Path relative = parent.relative().resolve(child.getFileName());
+    /** Builds the entry for the {@code i}th name of a listing, or reports why not and returns null. */
+    private Entry entryFor(Entry parent, Path dir, FileSystemAccess.Listing listing, int i) {
+      Path name = listing.name(i);
+      Path relative = parent.relative().resolve(name);
       FileStatus status;
       try {
-        status = handle.stat(child);
-      } catch (NoSuchFileException e) {
-        visitor.problem(new Problem(display(relative), "vanished during the walk"));
-        return null;
+        status = listing.statIfExists(i);
       } catch (IOException e) {
         visitor.problem(new Problem(display(relative), "cannot read status: " + Problem.reason(e)));
+        return null;
+      }
+      if (status == null) {
+        visitor.problem(new Problem(display(relative), "vanished during the walk"));
         return null;
       }
       boolean directory = status.kind() == EntryKind.DIRECTORY;
@@ -254,6 +245,7 @@ public final class TreeWalker {
       try {
         Symlink symlink = null;
         ReparsePoint reparse = null;
+        Path child = status.kind().isLink() ? dir.resolve(name) : null;
         if (access.supportsReparsePoints() && status.kind().isLink()) {
           Optional<ReparsePoint> r = access.readReparsePoint(child);
           reparse = r.orElse(null);
