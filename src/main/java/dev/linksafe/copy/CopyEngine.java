@@ -197,6 +197,8 @@ public final class CopyEngine {
 
   /** A destination directory being filled. */
   private static final class Directory {
+    /** The directory holding this one, or null for the root. */
+    final Directory parent;
     final Entry entry;
     final Path target;
     /** Made by this run, so nothing stands in it yet and its children need no look-up. */
@@ -209,9 +211,16 @@ public final class CopyEngine {
     /** Where DST ignores case: names another one shadows there, with that one; else empty. */
     final Map<String, String> shadowed;
     private final boolean folding;
+    /**
+     * The index proves the source directory unchanged since the last complete run (times,
+     * including the change time that any change of its extended attributes moves).
+     */
+    final boolean sourceUnchanged;
 
-    Directory(Entry entry, Path target, boolean fresh, boolean collectNames, boolean folding,
-        Map<String, String> shadowed) {
+    Directory(Directory parent, Entry entry, Path target, boolean fresh, boolean collectNames, boolean folding,
+        Map<String, String> shadowed, boolean sourceUnchanged) {
+      this.parent = parent;
+      this.sourceUnchanged = sourceUnchanged;
       this.entry = entry;
       this.target = target;
       this.fresh = fresh;
@@ -353,7 +362,7 @@ public final class CopyEngine {
         sourceRootId = entry.id();
         if (!createdRoot && !options.dryRun()) {
           try {
-            makeWritable(targetRoot);
+            makeWritable(targetRoot, dst.stat(targetRoot));
           } catch (IOException e) {
             problem(entry, "cannot make the destination writable", e);
           }
@@ -361,8 +370,8 @@ public final class CopyEngine {
             removeLeftovers(targetRoot);
           }
         }
-        return new Directory(entry, targetRoot, createdRoot, mirror.deletes(), ignoresCase,
-            shadowedNames(entry));
+        return new Directory(null, entry, targetRoot, createdRoot, mirror.deletes(), ignoresCase,
+            shadowedNames(entry), false);
       }
       parent.saw(entry);
       if (parent.isShadowed(entry, problems)) {
@@ -394,7 +403,7 @@ public final class CopyEngine {
           case KEEP_DIRECTORY -> {
             if (!options.dryRun()) {
               try {
-                makeWritable(target);
+                makeWritable(target, existing);
               } catch (IOException e) {
                 // not ours to open up: its entries are still tried, each failure reported
                 problem(entry, "cannot make the directory writable", e);
@@ -419,9 +428,9 @@ public final class CopyEngine {
         }
         tick(0);
         boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
-        return new Directory(entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
+        return new Directory(parent, entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
             mirror.deletes() && descended && !(indexed && asLeft(existing, entry)), ignoresCase,
-            shadowedNames(entry));
+            shadowedNames(entry), indexed);
       } catch (IOException e) {
         problem(entry, "cannot create directory", e);
         return null;
@@ -471,11 +480,10 @@ public final class CopyEngine {
      * An existing directory that its owner may not write (a read-only source directory copied
      * before) is opened for writing until it is left, as rsync does; root needs no such help.
      */
-    private void makeWritable(Path target) throws IOException {
+    private void makeWritable(Path target, FileStatus s) throws IOException {
       if (options.owners() || options.dryRun()) {
         return;
       }
-      FileStatus s = dst.stat(target);
       if ((s.mode() & 0200) == 0) {
         dst.setMetadata(target, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
             s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, s.uid(), s.gid(), s.rdev()), false);
@@ -497,17 +505,21 @@ public final class CopyEngine {
         return;
       }
       try {
-        if (options.xattrs()) {
+        if (options.xattrs() && !directory.sourceUnchanged) {
           copyXattrs(sourceRoot.resolve(directory.entry.relative()), directory.target);
         }
         // after the contents, whose creation changed the directory's times; not when DST has
         // them already: writing equal values still dirties the inode, a journal write each
-        FileStatus now = directory.fresh ? null : dst.statIfExists(directory.target);
+        FileStatus now = directory.fresh ? null
+            : directory.parent == null ? dst.statIfExists(directory.target)
+            : directory.parent.handle(dst, heldDirectories).statIfExists(directory.target);
         if (now == null || !sameDirectoryMetadata(now, directory.entry.status())) {
           dst.setMetadata(directory.target, directory.entry.status(), options.owners());
         }
       } catch (IOException e) {
         problem(directory.entry, "cannot set directory metadata", e);
+        // its extended attributes are copied again only when its record does not prove it unchanged
+        mirror.forgetOne(TreeWalker.display(directory.entry.relative()));
       }
     }
 
@@ -524,7 +536,7 @@ public final class CopyEngine {
           "directory already copied under another name (bind mount or directory link): created empty"));
       Directory d = enterDirectory(parent, entry);
       if (d != null) {
-        leaveDirectory(new Directory(d.entry, d.target, d.fresh, false, false, Map.of()));
+        leaveDirectory(new Directory(parent, d.entry, d.target, d.fresh, false, false, Map.of(), d.sourceUnchanged));
       }
     }
 

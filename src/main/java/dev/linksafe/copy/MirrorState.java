@@ -111,6 +111,11 @@ final class MirrorState {
     index.remove(key);
   }
 
+  /** Drops the record of a path alone: the next run looks at it again, not at what it holds. */
+  void forgetOne(String key) {
+    index.removeOne(key);
+  }
+
   void unreadable(String key) {
     unreadable.add(key);
   }

@@ -269,6 +269,14 @@ public final class MirrorIndex implements AutoCloseable {
     }
   }
 
+  /** Forgets a path's own record, keeping those below it. */
+  public void removeOne(String path) {
+    if (store == null || store.isReadOnly()) {
+      return;
+    }
+    forgetIdentity(entries.remove(path), path);
+  }
+
   /** Drops the identity-to-path entry of a removed record, if it still names that path. */
   private void forgetIdentity(byte[] raw, String path) {
     if (raw == null) {

@@ -232,4 +232,29 @@ class MirrorScenarioTest {
     assertTrue(r.deleted() >= 3, r.toString());
     assertFalse(Files.exists(dst.resolve("docs/added-at-destination.txt")));
   }
+
+  /**
+   * A directory whose source the index proves unchanged keeps its extended attributes without
+   * their being read again; a change of them moves the directory's change time, so the next
+   * run copies them.
+   */
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT", "DELETED"})
+  void aDirectorysExtendedAttributesFollowTheirChanges(IndexState state) throws Exception {
+    mirroredSample(IndexState.KEPT);
+    var access = dev.linksafe.platform.Platforms.forPath(src);
+    try {
+      access.writeXattrs(src.resolve("docs"), java.util.Map.of("user.tag", "one".getBytes()));
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "no user extended attributes here: " + e.getMessage());
+    }
+    mirror(state);
+    assertEquals("one", new String(access.readXattrs(dst.resolve("docs")).get("user.tag")));
+    Thread.sleep(10);
+    access.writeXattrs(src.resolve("docs"), java.util.Map.of("user.tag", "two".getBytes()));
+    mirror(state);
+    assertEquals("two", new String(access.readXattrs(dst.resolve("docs")).get("user.tag")));
+    mirror(state);
+    assertEquals("two", new String(access.readXattrs(dst.resolve("docs")).get("user.tag")));
+  }
 }
