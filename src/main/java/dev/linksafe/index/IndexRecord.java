@@ -72,27 +72,48 @@ public record IndexRecord(EntryKind kind, FileId sourceId, long size, long modif
     return bytes.toByteArray();
   }
 
+  private static final EntryKind[] KINDS = EntryKind.values();
+
   /** Decodes a record; throws IOException for one that is damaged or of another format. */
   static IndexRecord decode(byte[] raw) throws IOException {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw))) {
-      int format = in.readUnsignedByte();
+    // read in place (big-endian, as DataOutputStream wrote it): a stream pair per record cost
+    // more than the rest of the look-up
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(raw);
+    try {
+      int format = in.get() & 0xff;
       if (format != FORMAT) {
         throw new IOException("index record format " + format + ", expected " + FORMAT);
       }
-      int kind = in.readUnsignedByte();
-      if (kind >= EntryKind.values().length) {
+      int kind = in.get() & 0xff;
+      if (kind >= KINDS.length) {
         throw new IOException("index record kind " + kind + " unknown");
       }
-      FileId source = new FileId(in.readLong(), in.readLong());
-      long size = in.readLong();
-      long modified = in.readLong();
-      long changed = in.readLong();
-      int links = in.readInt();
-      String target = in.readBoolean() ? in.readUTF() : null;
-      FileId destination = in.readBoolean() ? new FileId(in.readLong(), in.readLong()) : null;
-      long recorded = in.readLong();
-      return new IndexRecord(EntryKind.values()[kind], source, size, modified, changed, links,
-          target, destination, recorded);
+      FileId source = new FileId(in.getLong(), in.getLong());
+      long size = in.getLong();
+      long modified = in.getLong();
+      long changed = in.getLong();
+      int links = in.getInt();
+      String target = in.get() != 0 ? readUtf(in) : null;
+      FileId destination = in.get() != 0 ? new FileId(in.getLong(), in.getLong()) : null;
+      long recorded = in.getLong();
+      return new IndexRecord(KINDS[kind], source, size, modified, changed, links, target, destination, recorded);
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new IOException("index record cut short", e);
+    }
+  }
+
+  /** A string as DataOutputStream.writeUTF wrote it: its length in two bytes, then modified UTF-8. */
+  private static String readUtf(java.nio.ByteBuffer in) throws IOException {
+    int length = in.getShort() & 0xffff;
+    if (length > in.remaining()) {
+      throw new IOException("index record cut short");
+    }
+    byte[] bytes = new byte[length + 2];
+    bytes[0] = (byte) (length >>> 8);
+    bytes[1] = (byte) length;
+    in.get(bytes, 2, length);
+    try (DataInputStream utf = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      return utf.readUTF();
     }
   }
 }

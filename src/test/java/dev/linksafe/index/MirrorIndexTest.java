@@ -19,6 +19,22 @@ class MirrorIndexTest {
     return IndexRecord.of(s, null, null, 1_000L);
   }
 
+  @Test
+  void recordsReadBackAsWrittenAndDamagedOnesAreRefused() throws Exception {
+    FileStatus s = new FileStatus(EntryKind.SYMLINK, new FileId(-2, Long.MAX_VALUE), 9, -5, 7, 11, 3, 0777, 0, 0, 0);
+    for (String target : new String[] {null, "", "../caf\u00e9/\u65e5\u672c \ud83d\ude00\u0000x"}) {
+      IndexRecord written = IndexRecord.of(s, target, target == null ? null : new FileId(4, 5), 123L);
+      assertEquals(written, IndexRecord.decode(written.encode()));
+    }
+    byte[] whole = IndexRecord.of(s, "target", new FileId(4, 5), 123L).encode();
+    for (int cut = 0; cut < whole.length; cut++) {
+      byte[] part = java.util.Arrays.copyOf(whole, cut);
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> IndexRecord.decode(part));
+    }
+    whole[0] = 9;
+    org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> IndexRecord.decode(whole));
+  }
+
   /** The size the last of the 30 runs that updated record {@code i} gave it. */
   private static long expectedSize(int i) {
     for (int run = 30; run >= 1; run--) {
