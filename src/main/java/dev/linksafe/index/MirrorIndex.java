@@ -45,6 +45,14 @@ public final class MirrorIndex implements AutoCloseable {
    * tree, idle run: 1 MB 1.85-1.90 s, 16 MB 1.98-2.01 s; collector pauses 180 against 270 ms).
    */
   static final int READ_CACHE_MB = 1;
+  /**
+   * Keys per page (MVStore's default is 48). A commit writes every page a run changed, whole,
+   * and the changes of a nightly run are scattered over the tree: smaller pages write less
+   * (measured, 100k tree, 1% of the files changed and 1% renamed: 3.0 MiB a run against
+   * 4.7-5.1 MiB), so the index is written anew less often; an idle run reads the same records.
+   */
+  static final int KEYS_PER_PAGE = 16;
+
   /** The page cache while an index is built: a new index's pages are rewritten as it grows. */
   static final int BUILD_CACHE_MB = 16;
 
@@ -114,7 +122,7 @@ public final class MirrorIndex implements AutoCloseable {
     if (Files.isRegularFile(file)) {
       MVStore store = null;
       try {
-        MVStore.Builder builder = new MVStore.Builder().fileName(file.toString()).cacheSize(READ_CACHE_MB);
+        MVStore.Builder builder = new MVStore.Builder().fileName(file.toString()).cacheSize(READ_CACHE_MB).keysPerPage(KEYS_PER_PAGE);
         store = (readOnly ? builder.readOnly() : builder.autoCommitDisabled()).open();
         MVMap<String, String> meta = store.openMap("meta");
         if (!VERSION.equals(meta.get("version"))) {
@@ -136,7 +144,7 @@ public final class MirrorIndex implements AutoCloseable {
     removeLeftovers(file);
     Path temp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     Files.deleteIfExists(temp);
-    MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(BUILD_CACHE_MB).open();
+    MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(BUILD_CACHE_MB).keysPerPage(KEYS_PER_PAGE).open();
     MVMap<String, String> meta = store.openMap("meta");
     meta.put("version", VERSION);
     meta.put("pair", pairKey(source, target));
@@ -342,7 +350,7 @@ public final class MirrorIndex implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    MVStore copy = new MVStore.Builder().fileName(fresh.toString()).cacheSize(BUILD_CACHE_MB).open();
+    MVStore copy = new MVStore.Builder().fileName(fresh.toString()).cacheSize(BUILD_CACHE_MB).keysPerPage(KEYS_PER_PAGE).open();
     try {
       MVMap<String, String> meta = store.openMap("meta");
       copy.<String, String>openMap("meta").putAll(meta);
