@@ -49,7 +49,8 @@ public final class MirrorIndex implements AutoCloseable {
    * Keys per page (MVStore's default is 48). A commit writes every page a run changed, whole,
    * and the changes of a nightly run are scattered over the tree: smaller pages write less
    * (measured, 100k tree, 1% of the files changed and 1% renamed: 3.0 MiB a run against
-   * 4.7-5.1 MiB), so the index is written anew less often; an idle run reads the same records.
+   * 4.7-5.1 MiB), so the index is written anew less often; an idle run reads the same records
+   * (within 2%).
    */
   static final int KEYS_PER_PAGE = 16;
 
