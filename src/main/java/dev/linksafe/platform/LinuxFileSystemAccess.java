@@ -941,6 +941,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
         if (errno == 2) {
           return null;
         }
+        if (errno == LinuxLibc.ENOSYS) {
+          return LinuxFileSystemAccess.super.statIfExists(dir.resolve(name(i)));
+        }
         throw error(errno, dir.resolve(name(i)), "cannot read status");
       }
 
