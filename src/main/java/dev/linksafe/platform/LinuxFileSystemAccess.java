@@ -827,6 +827,11 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   /** statx of {@code name} in the directory {@code dirFd}; null when nothing has that name. */
   private FileStatus statIfExists(int dirFd, byte[] name, Path path) throws IOException {
+    return statIfExists(dirFd, name, () -> path);
+  }
+
+  /** As above, the path (for messages, and a kernel without statx) made only when wanted. */
+  private FileStatus statIfExists(int dirFd, byte[] name, java.util.function.Supplier<Path> path) throws IOException {
     byte[] b = STATX_BUFFER.get();
     if (LinuxLibc.Quiet.statx(dirFd, name, LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
         LinuxLibc.STATX_BASIC_STATS, b) == 0) {
@@ -837,9 +842,9 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       return null;
     }
     if (errno == LinuxLibc.ENOSYS) {
-      return super.statIfExists(path);
+      return super.statIfExists(path.get());
     }
-    throw error(errno, path, "cannot read status");
+    throw error(errno, path.get(), "cannot read status");
   }
 
   /**
@@ -852,40 +857,84 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     if (!LinuxLibc.Quiet.AVAILABLE) {
       return super.openDirectoryHandle(dir);
     }
-    Path confinedDir = confinedParent(dir.resolve("x"));
-    int fd;
     try {
-      fd = confinedDir != null
-          ? openDirectory(dir, realConfinement.resolve(confinement.relativize(confinedDir)), true)
-          : openDirectory(dir, dir.toAbsolutePath(), false);
+      return new HeldDirectory(openHeld(dir, LinuxLibc.O_PATH | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC));
     } catch (IOException e) {
       return FileSystemAccess.byPath(this);
     }
-    return new DirectoryHandle() {
-      private boolean closed;
+  }
 
-      @Override
-      public FileStatus stat(Path child) throws IOException {
-        FileStatus s = statIfExists(child);
-        if (s == null) {
-          throw error(2, child, "cannot read status");
-        }
-        return s;
-      }
+  /** Opens {@code dir} with {@code flags}, below the confinement root without following links. */
+  private int openHeld(Path dir, int flags) throws IOException {
+    Path confinedDir = confinedParent(dir.resolve("x"));
+    return confinedDir != null
+        ? openDirectory(dir, realConfinement.resolve(confinement.relativize(confinedDir)), true, flags)
+        : openDirectory(dir, dir.toAbsolutePath(), false, flags);
+  }
 
-      @Override
-      public FileStatus statIfExists(Path child) throws IOException {
-        return LinuxFileSystemAccess.this.statIfExists(fd, cName(child), child);
-      }
+  /** A directory held open by its descriptor; each look at a name is a statx relative to it. */
+  private class HeldDirectory implements DirectoryHandle {
+    final int fd;
+    private boolean closed;
 
-      @Override
-      public synchronized void close() {
-        if (!closed) {
-          closed = true;
-          closeQuietly(fd);
-        }
+    HeldDirectory(int fd) {
+      this.fd = fd;
+    }
+
+    @Override
+    public FileStatus stat(Path child) throws IOException {
+      FileStatus s = statIfExists(child);
+      if (s == null) {
+        throw error(2, child, "cannot read status");
       }
-    };
+      return s;
+    }
+
+    @Override
+    public FileStatus statIfExists(Path child) throws IOException {
+      return LinuxFileSystemAccess.this.statIfExists(fd, cName(child), child);
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!closed) {
+        closed = true;
+        closeQuietly(fd);
+      }
+    }
+  }
+
+  /** A directory's names, read at once, held open by the descriptor they were read through. */
+  private final class ListedDirectory extends HeldDirectory implements Listing {
+    private final Path dir;
+    private final byte[][] names;
+
+    ListedDirectory(int fd, Path dir, byte[][] names) {
+      super(fd);
+      this.dir = dir;
+      this.names = names;
+    }
+
+    @Override
+    public int size() {
+      return names.length;
+    }
+
+    @Override
+    public Path name(int i) {
+      byte[] raw = names[i];
+      String text = escapedString(raw, raw.length - 1);
+      if (!RawNames.hasEscapes(text)) {
+        return dir.getFileSystem().getPath(text);
+      }
+      Path absolute = dir.toAbsolutePath();
+      return absolute.relativize(RawNames.resolve(absolute, text));
+    }
+
+    @Override
+    public FileStatus statIfExists(int i) throws IOException {
+      return LinuxFileSystemAccess.this.statIfExists(fd, names[i], () -> dir.resolve(name(i)));
+    }
   }
 
   /**
@@ -899,76 +948,13 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     if (!LinuxLibc.Directories.AVAILABLE || !LinuxLibc.Quiet.AVAILABLE) {
       return FileSystemAccess.listThrough(this, dir);
     }
-    int flags = LinuxLibc.O_RDONLY | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC | LinuxLibc.O_NOFOLLOW;
-    Path confinedDir = confinedParent(dir.resolve("x"));
-    int fd = confinedDir != null
-        ? openDirectory(dir, realConfinement.resolve(confinement.relativize(confinedDir)), true, flags)
-        : openDirectory(dir, dir.toAbsolutePath(), false, flags);
-    byte[][] names;
+    int fd = openHeld(dir, LinuxLibc.O_RDONLY | LinuxLibc.O_DIRECTORY | LinuxLibc.O_CLOEXEC | LinuxLibc.O_NOFOLLOW);
     try {
-      names = readNames(fd, dir);
+      return new ListedDirectory(fd, dir, readNames(fd, dir));
     } catch (IOException | RuntimeException e) {
       closeQuietly(fd);
       throw e;
     }
-    return new Listing() {
-      private boolean closed;
-
-      @Override
-      public int size() {
-        return names.length;
-      }
-
-      @Override
-      public Path name(int i) {
-        byte[] raw = names[i];
-        String text = escapedString(raw, raw.length - 1);
-        if (!RawNames.hasEscapes(text)) {
-          return dir.getFileSystem().getPath(text);
-        }
-        Path absolute = dir.toAbsolutePath();
-        return absolute.relativize(RawNames.resolve(absolute, text));
-      }
-
-      @Override
-      public FileStatus statIfExists(int i) throws IOException {
-        byte[] b = STATX_BUFFER.get();
-        if (LinuxLibc.Quiet.statx(fd, names[i], LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
-            LinuxLibc.STATX_BASIC_STATS, b) == 0) {
-          return status(b);
-        }
-        int errno = Native.getLastError();
-        if (errno == 2) {
-          return null;
-        }
-        if (errno == LinuxLibc.ENOSYS) {
-          return LinuxFileSystemAccess.super.statIfExists(dir.resolve(name(i)));
-        }
-        throw error(errno, dir.resolve(name(i)), "cannot read status");
-      }
-
-      @Override
-      public FileStatus stat(Path child) throws IOException {
-        FileStatus s = statIfExists(child);
-        if (s == null) {
-          throw error(2, child, "cannot read status");
-        }
-        return s;
-      }
-
-      @Override
-      public FileStatus statIfExists(Path child) throws IOException {
-        return LinuxFileSystemAccess.this.statIfExists(fd, cName(child), child);
-      }
-
-      @Override
-      public synchronized void close() {
-        if (!closed) {
-          closed = true;
-          closeQuietly(fd);
-        }
-      }
-    };
   }
 
   private static final int DIRENT_BUFFER_BYTES = 32 * 1024;
