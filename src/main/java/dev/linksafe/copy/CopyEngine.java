@@ -362,7 +362,7 @@ public final class CopyEngine {
         sourceRootId = entry.id();
         if (!createdRoot && !options.dryRun()) {
           try {
-            makeWritable(targetRoot, dst.stat(targetRoot));
+            makeWritable(targetRoot, null);
           } catch (IOException e) {
             problem(entry, "cannot make the destination writable", e);
           }
@@ -479,11 +479,13 @@ public final class CopyEngine {
     /**
      * An existing directory that its owner may not write (a read-only source directory copied
      * before) is opened for writing until it is left, as rsync does; root needs no such help.
+     * {@code known} is its status when the caller has it, else null.
      */
-    private void makeWritable(Path target, FileStatus s) throws IOException {
+    private void makeWritable(Path target, FileStatus known) throws IOException {
       if (options.owners() || options.dryRun()) {
         return;
       }
+      FileStatus s = known != null ? known : dst.stat(target);
       if ((s.mode() & 0200) == 0) {
         dst.setMetadata(target, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
             s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, s.uid(), s.gid(), s.rdev()), false);
