@@ -1,5 +1,6 @@
 package dev.linksafe.copy;
 
+import dev.linksafe.index.DirectoryRecords;
 import dev.linksafe.index.IndexRecord;
 import dev.linksafe.index.MirrorIndex;
 import dev.linksafe.model.Entry;
@@ -216,10 +217,13 @@ public final class CopyEngine {
      * including the change time that any change of its extended attributes moves).
      */
     final boolean sourceUnchanged;
+    /** The index's records of its names, while the walk is in it. */
+    final DirectoryRecords records;
 
     Directory(Directory parent, Entry entry, Path target, boolean fresh, boolean collectNames, boolean folding,
-        Map<String, String> shadowed, boolean sourceUnchanged) {
+        Map<String, String> shadowed, boolean sourceUnchanged, DirectoryRecords records) {
       this.parent = parent;
+      this.records = records;
       this.sourceUnchanged = sourceUnchanged;
       this.entry = entry;
       this.target = target;
@@ -371,7 +375,7 @@ public final class CopyEngine {
           }
         }
         return new Directory(null, entry, targetRoot, createdRoot, mirror.deletes(), ignoresCase,
-            shadowedNames(entry), false);
+            shadowedNames(entry), false, mirror.enter(""));
       }
       parent.saw(entry);
       if (parent.isShadowed(entry, problems)) {
@@ -422,15 +426,15 @@ public final class CopyEngine {
           notes.add(new Problem(display(entry), "mount point: created empty, not descended (--one-file-system)"));
         }
         copyShortName(entry, target);
-        boolean indexed = action.kind() == Action.Kind.KEEP_DIRECTORY && mirror.unchanged(entry, key).isPresent();
+        boolean indexed = action.kind() == Action.Kind.KEEP_DIRECTORY && mirror.unchanged(parent.records, entry, key).isPresent();
         if (!indexed) {
-          mirror.record(key, entry, null); // an unchanged record is not written again
+          mirror.record(parent.records, key, entry, null); // an unchanged record is not written again
         }
         tick(0);
         boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
         return new Directory(parent, entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
             mirror.deletes() && descended && !(indexed && asLeft(existing, entry)), ignoresCase,
-            shadowedNames(entry), indexed);
+            shadowedNames(entry), indexed, mirror.enter(key));
       } catch (IOException e) {
         problem(entry, "cannot create directory", e);
         return null;
@@ -495,6 +499,7 @@ public final class CopyEngine {
     @Override
     public void leaveDirectory(Directory directory) {
       directory.closeHandle(); // its names are all looked at
+      mirror.leave(directory.records);
       if (directory.seen != null && !mirror.isUnreadable(TreeWalker.display(directory.entry.relative()))) {
         try {
           mirror.deleteExtras(dst, directory.target, TreeWalker.display(directory.entry.relative()),
@@ -538,7 +543,8 @@ public final class CopyEngine {
           "directory already copied under another name (bind mount or directory link): created empty"));
       Directory d = enterDirectory(parent, entry);
       if (d != null) {
-        leaveDirectory(new Directory(parent, d.entry, d.target, d.fresh, false, false, Map.of(), d.sourceUnchanged));
+        leaveDirectory(new Directory(parent, d.entry, d.target, d.fresh, false, false, Map.of(), d.sourceUnchanged,
+            d.records));
       }
     }
 
@@ -595,7 +601,7 @@ public final class CopyEngine {
       try {
         // the index proves the source unchanged; one look at DST proves the copy still there
         Optional<IndexRecord> same = parent.fresh ? Optional.empty()
-            : mirror.unchanged(entry, key).filter(r -> stillAtDestination(parent, entry, target, r));
+            : mirror.unchanged(parent.records, entry, key).filter(r -> stillAtDestination(parent, entry, target, r));
         if (entry.status().isHardLinked() && entry.reparsePoint() == null
             && !(entry.kind() == EntryKind.SYMLINK && reparse.restoresKeptBuffers())) {
           size = hardLinked(entry, target, parent, key, same.orElse(null));
@@ -607,7 +613,7 @@ public final class CopyEngine {
         }
         if (same.isPresent()) {
           unchanged.increment();
-          mirror.recordUnchanged(key, same.get());
+          mirror.recordUnchanged(parent.records, key, same.get());
           tick(0);
           return;
         }
@@ -643,7 +649,7 @@ public final class CopyEngine {
             copyShortName(entry, target);
           }
         }
-        mirror.record(key, entry, null);
+        mirror.record(parent.records, key, entry, null);
       } catch (IOException e) {
         problem(entry, "cannot copy", e);
       } catch (RuntimeException e) {
@@ -774,7 +780,7 @@ public final class CopyEngine {
       if (sighting.first() && same != null && same.destinationId() != null) {
         completeFirst(first, entry, target, same.destinationId());
         unchanged.increment();
-        mirror.recordUnchanged(key, same);
+        mirror.recordUnchanged(parent.records, key, same);
         return 0;
       }
       FileStatus existing;
@@ -787,7 +793,7 @@ public final class CopyEngine {
           if (action.kind() == Action.Kind.COPY_FILE || action.kind() == Action.Kind.REPLACE_FILE) {
             Optional<Path> elsewhere = mirror.groupCopyElsewhere(entry, key, sourceRoot, targetRoot, src, dst);
             if (elsewhere.isPresent()) {
-              return linkToCopyElsewhere(entry, target, existing, elsewhere.get(), key, first);
+              return linkToCopyElsewhere(entry, target, existing, elsewhere.get(), parent, key, first);
             }
           }
           long size = perform(action);
@@ -801,7 +807,7 @@ public final class CopyEngine {
           }
           FileId id = options.dryRun() ? (existing == null ? null : existing.id()) : dst.stat(target).id();
           completeFirst(first, entry, target, id);
-          mirror.record(key, entry, id);
+          mirror.record(parent.records, key, entry, id);
           return size;
         } catch (IOException | RuntimeException e) {
           first.completeExceptionally(e);
@@ -820,12 +826,12 @@ public final class CopyEngine {
       }
       if (same != null && copy.id() != null && copy.id().equals(same.destinationId())) {
         unchanged.increment();
-        mirror.recordUnchanged(key, same);
+        mirror.recordUnchanged(parent.records, key, same);
         return 0;
       }
       existing = parent.fresh ? null : statOrNull(parent, target);
       long size = perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
-      mirror.record(key, entry, copy.id());
+      mirror.record(parent.records, key, entry, copy.id());
       return size;
     }
 
@@ -842,7 +848,7 @@ public final class CopyEngine {
      * under another name, instead of copying it again; that name is then the group's first.
      */
     private long linkToCopyElsewhere(Entry entry, Path target, FileStatus existing, Path elsewhere,
-        String key, CompletableFuture<FirstCopy> first) throws IOException {
+        Directory parent, String key, CompletableFuture<FirstCopy> first) throws IOException {
       FileStatus there = dst.stat(elsewhere);
       Action link = Planner.planLink(entry, target, existing, elsewhere, there.id());
       perform(link);
@@ -850,7 +856,7 @@ public final class CopyEngine {
         updateMetadata(entry, elsewhere, there);
       }
       completeFirst(first, entry, elsewhere, there.id());
-      mirror.record(key, entry, there.id());
+      mirror.record(parent.records, key, entry, there.id());
       return 0;
     }
 

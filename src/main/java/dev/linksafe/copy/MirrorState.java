@@ -1,5 +1,6 @@
 package dev.linksafe.copy;
 
+import dev.linksafe.index.DirectoryRecords;
 import dev.linksafe.index.IndexRecord;
 import dev.linksafe.index.MirrorIndex;
 import dev.linksafe.model.Entry;
@@ -81,28 +82,45 @@ final class MirrorState {
     return options.checksum();
   }
 
+  /** The records of a directory's names, for as long as the walk is in it. */
+  DirectoryRecords enter(String directoryKey) {
+    return index.enter(directoryKey);
+  }
+
+  /** Writes back what the walk changed in a directory it has left. */
+  void leave(DirectoryRecords records) {
+    index.leave(records);
+  }
+
   /**
    * The previous record of an entry when it proves the entry unchanged: same identity, size,
    * times, link count and target, and old enough not to be racily clean. Never with --checksum.
+   *
+   * @param records the records of the directory holding it
+   * @param key its relative path
    */
-  Optional<IndexRecord> unchanged(Entry entry, String key) {
+  Optional<IndexRecord> unchanged(DirectoryRecords records, Entry entry, String key) {
     if (!index.isPreviousAvailable() || options.checksum() || entry.reparsePoint() != null) {
       return Optional.empty();
     }
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    return index.get(key).filter(r -> MirrorIndex.trusted(r) && r.matches(entry.status(), target));
+    return records.get(nameOf(key)).filter(r -> MirrorIndex.trusted(r) && r.matches(entry.status(), target));
+  }
+
+  private static String nameOf(String key) {
+    return key.substring(key.lastIndexOf('/') + 1);
   }
 
   /** Records what this run saw and left for an entry. */
-  void record(String key, Entry entry, FileId destinationId) {
+  void record(DirectoryRecords records, String key, Entry entry, FileId destinationId) {
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    index.put(key, IndexRecord.of(entry.status(), target, destinationId, index.recordedNanos()));
+    records.put(nameOf(key), IndexRecord.of(entry.status(), target, destinationId, index.recordedNanos()));
   }
 
   /** An unchanged name: its record stands, unless it is a new index being built from scratch. */
-  void recordUnchanged(String key, IndexRecord record) {
+  void recordUnchanged(DirectoryRecords records, String key, IndexRecord record) {
     if (!index.isPreviousAvailable()) {
-      index.put(key, record);
+      records.put(nameOf(key), record);
     }
   }
 

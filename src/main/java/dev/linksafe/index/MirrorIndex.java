@@ -13,6 +13,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.type.ByteArrayDataType;
@@ -20,8 +22,8 @@ import org.h2.mvstore.type.StringDataType;
 
 /**
  * The index of one (source, destination) pair, an H2 MVStore file in the user's cache
- * directory: per relative path an {@link IndexRecord}, and per source file identity one of its
- * paths (to find renames).
+ * directory: per directory the {@link IndexRecord}s of its names ({@link DirectoryRecords}), and
+ * per source file identity one of its paths (to find renames).
  *
  * <p>A run that finds a usable index updates it in place and commits once, at the end; MVStore
  * keeps the last commit intact through a crash, so a killed run leaves the previous index as it
@@ -30,7 +32,7 @@ import org.h2.mvstore.type.StringDataType;
  * place at the end. Unchanged names cost a read and no write.
  */
 public final class MirrorIndex implements AutoCloseable {
-  static final String VERSION = "linksafe-index-3";
+  static final String VERSION = "linksafe-index-4";
   /**
    * Times within this span of the moment a record was taken cannot prove a file unchanged: a
    * write in the same clock tick leaves the time as it was (git's "racy clean" problem). Two
@@ -39,7 +41,7 @@ public final class MirrorIndex implements AutoCloseable {
   static final long RACY_WINDOW_NANOS = 2_000_000_000L;
 
   /**
-   * MVStore's page cache for an index that a run reads: a run looks each path up once, in
+   * MVStore's page cache for an index that a run reads: a run looks each directory up once, in
    * nearly key order, so each leaf page is wanted for a moment and only the inner pages stay
    * hot. A larger cache only keeps pages alive for the collector to copy (measured on the 100k
    * tree, idle run: 1 MB 1.85-1.90 s, 16 MB 1.98-2.01 s; collector pauses 180 against 270 ms).
@@ -58,10 +60,19 @@ public final class MirrorIndex implements AutoCloseable {
   static final int BUILD_CACHE_MB = 16;
 
   private final MVStore store;
-  private final MVMap<String, byte[]> entries;
+  /** Per directory ("" for the root) one value holding the records of its names. */
+  private final MVMap<String, byte[]> directories;
+  /** The records of a directory too large for one value, by relative path. */
+  private final MVMap<String, byte[]> named;
   private final MVMap<String, String> ids;
   /** Identity lookups repeat (a group's names, a moved tree): the hot part, cached and bounded. */
   private final LoadingCache<FileId, Optional<String>> pathsById;
+  /**
+   * The directories this run holds records of: each one the walk is in, and a few more that a
+   * removal from outside touched (written back when there are too many, and at the commit).
+   */
+  private final ConcurrentHashMap<String, DirectoryRecords> open = new ConcurrentHashMap<>();
+  private final AtomicInteger detached = new AtomicInteger();
   private final boolean previousAvailable;
   private final String unavailableReason;
   private final Path temp;
@@ -69,14 +80,15 @@ public final class MirrorIndex implements AutoCloseable {
   private final long recordedNanos;
   private boolean done;
 
+  /** Directories not entered by the walk that may hold records in memory at once. */
+  static final int MAX_DETACHED = 64;
+
   private MirrorIndex(MVStore store, boolean previousAvailable, String unavailableReason, Path temp,
       Path file, long recordedNanos) {
     this.store = store;
-    // typed maps: strings and byte arrays stored as such, not through Java's generic serialization
-    this.entries = store == null ? null : store.openMap("entries",
-        new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
-    this.ids = store == null ? null : store.openMap("ids",
-        new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE));
+    this.directories = store == null ? null : openBytes(store, "directories");
+    this.named = store == null ? null : openBytes(store, "named");
+    this.ids = store == null ? null : openStrings(store, "ids");
     this.pathsById = Caffeine.newBuilder().maximumSize(16_384)
         .build(id -> Optional.ofNullable(ids == null ? null : ids.get(id.toString())));
     this.previousAvailable = previousAvailable;
@@ -84,6 +96,22 @@ public final class MirrorIndex implements AutoCloseable {
     this.temp = temp;
     this.file = file;
     this.recordedNanos = recordedNanos;
+  }
+
+  // typed maps: strings and byte arrays stored as such, not through Java's generic serialization
+  private static MVMap<String, byte[]> openBytes(MVStore store, String name) {
+    return store.openMap(name,
+        new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+  }
+
+
+  private static MVStore.Builder builder(Path file, int cacheMegabytes) {
+    return new MVStore.Builder().fileName(file.toString()).cacheSize(cacheMegabytes).keysPerPage(KEYS_PER_PAGE);
+  }
+
+  private static MVMap<String, String> openStrings(MVStore store, String name) {
+    return store.openMap(name,
+        new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE));
   }
 
   /** {@code $XDG_CACHE_HOME/linksafe}, or {@code ~/.cache/linksafe}. */
@@ -123,7 +151,7 @@ public final class MirrorIndex implements AutoCloseable {
     if (Files.isRegularFile(file)) {
       MVStore store = null;
       try {
-        MVStore.Builder builder = new MVStore.Builder().fileName(file.toString()).cacheSize(READ_CACHE_MB).keysPerPage(KEYS_PER_PAGE);
+        MVStore.Builder builder = builder(file, READ_CACHE_MB);
         store = (readOnly ? builder.readOnly() : builder.autoCommitDisabled()).open();
         MVMap<String, String> meta = store.openMap("meta");
         if (!VERSION.equals(meta.get("version"))) {
@@ -145,7 +173,7 @@ public final class MirrorIndex implements AutoCloseable {
     removeLeftovers(file);
     Path temp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     Files.deleteIfExists(temp);
-    MVStore store = new MVStore.Builder().fileName(temp.toString()).cacheSize(BUILD_CACHE_MB).keysPerPage(KEYS_PER_PAGE).open();
+    MVStore store = builder(temp, BUILD_CACHE_MB).open();
     MVMap<String, String> meta = store.openMap("meta");
     meta.put("version", VERSION);
     meta.put("pair", pairKey(source, target));
@@ -216,19 +244,84 @@ public final class MirrorIndex implements AutoCloseable {
   }
 
   /**
-   * The previous record of a relative path ('/' separators). Read straight from the store: each
-   * path is read once a run, so a cache in front would only cost (measured: 2x the lookup time).
+   * The records of a directory's names, for the walk while it is in that directory; hand them
+   * back with {@link #leave} once it is done there.
+   *
+   * @param directory the directory's relative path ('/' separators, "" for the root)
    */
+  public DirectoryRecords enter(String directory) {
+    return open.compute(directory, (key, held) -> {
+      if (held == null) {
+        held = new DirectoryRecords(this, key);
+      } else if (!held.entered) {
+        detached.decrementAndGet();
+      }
+      held.entered = true;
+      return held;
+    });
+  }
+
+  /** Writes back what this run changed in a directory the walk is done with. */
+  public void leave(DirectoryRecords records) {
+    open.computeIfPresent(records.key(), (key, held) -> {
+      held.write();
+      return null;
+    });
+  }
+
+  /**
+   * Applies {@code action} to the records of a directory: the walk's own when it is in there,
+   * else ones held until there are too many or the commit.
+   */
+  private void inDirectory(String directory, java.util.function.Consumer<DirectoryRecords> action) {
+    open.compute(directory, (key, held) -> {
+      if (held == null) {
+        held = new DirectoryRecords(this, key);
+        detached.incrementAndGet();
+      }
+      action.accept(held);
+      return held;
+    });
+    if (detached.get() > MAX_DETACHED) {
+      writeDetached();
+    }
+  }
+
+  /** Writes back and lets go the records of every directory the walk is not in. */
+  private void writeDetached() {
+    for (String key : open.keySet()) {
+      open.computeIfPresent(key, (k, held) -> {
+        if (held.entered) {
+          return held;
+        }
+        held.write();
+        detached.decrementAndGet();
+        return null;
+      });
+    }
+  }
+
+  private static String parentOf(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash < 0 ? "" : path.substring(0, slash);
+  }
+
+  private static String nameOf(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  /** The previous record of a relative path ('/' separators), or this run's. */
   public Optional<IndexRecord> get(String path) {
     if (!previousAvailable) {
       return Optional.empty();
     }
-    try {
-      byte[] raw = entries.get(path);
-      return raw == null ? Optional.empty() : Optional.of(IndexRecord.decode(raw));
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty(); // a damaged record costs a direct comparison, nothing more
-    }
+    DirectoryRecords held = open.get(parentOf(path));
+    return (held != null ? held : new DirectoryRecords(this, parentOf(path))).get(nameOf(path));
+  }
+
+  /** Records what this run saw and wrote for a path, outside the walk's own directories. */
+  public void put(String path, IndexRecord record) {
+    inDirectory(parentOf(path), held -> held.put(nameOf(path), record));
   }
 
   /** Where the previous run saw this file object (one of its names, for a group). */
@@ -249,12 +342,89 @@ public final class MirrorIndex implements AutoCloseable {
     return record.modifiedNanos() < limit && record.changedNanos() < limit;
   }
 
-  /** Records what this run saw and wrote for a path; safe from any thread. */
-  public void put(String path, IndexRecord record) {
-    if (store == null || store.isReadOnly()) {
+  /** Forgets a path and everything below it (deleted at the destination). */
+  public void remove(String path) {
+    if (!isWritable()) {
       return;
     }
-    entries.put(path, record.encode());
+    removeOne(path);
+    forgetDirectory(path);
+    String prefix = path + "/";
+    // what lies below is never entered again by this run: the walk has left it, or never will;
+    // from the prefix on, as "a/b c" sorts between "a/b" and "a/b/"
+    for (Iterator<String> keys = directories.keyIterator(prefix); keys.hasNext(); ) {
+      String key = keys.next();
+      if (!key.startsWith(prefix)) {
+        break;
+      }
+      forgetDirectory(key);
+    }
+    for (Iterator<String> keys = named.keyIterator(prefix); keys.hasNext(); ) {
+      String key = keys.next();
+      if (!key.startsWith(prefix)) {
+        break;
+      }
+      byte[] raw = named.remove(key);
+      if (raw != null) {
+        forgetIdentity(raw, 0, raw.length, key);
+      }
+    }
+  }
+
+  /** Drops the value of a directory's names and the identity entries that name them. */
+  private void forgetDirectory(String key) {
+    DirectoryRecords held = open.remove(key);
+    if (held != null && !held.entered) {
+      detached.decrementAndGet();
+    }
+    byte[] value = directories.remove(key);
+    try {
+      DirectoryRecords.forEachIn(value, (name, raw) -> forgetIdentity(raw, 0, raw.length,
+          key.isEmpty() ? name : key + "/" + name));
+    } catch (IOException e) {
+      // a damaged value: its identity entries are harmless, a move must match size and time too
+    }
+  }
+
+  /** Forgets a path's own record, keeping those below it. */
+  public void removeOne(String path) {
+    if (isWritable()) {
+      inDirectory(parentOf(path), held -> held.remove(nameOf(path)));
+    }
+  }
+
+  // ---- for DirectoryRecords
+
+  boolean isWritable() {
+    return store != null && !store.isReadOnly();
+  }
+
+  byte[] directoryValue(String directory) {
+    return directories.get(directory);
+  }
+
+  void putDirectoryValue(String directory, byte[] value) {
+    directories.put(directory, value);
+  }
+
+  void removeDirectoryValue(String directory) {
+    directories.remove(directory);
+  }
+
+  byte[] namedRecord(String path) {
+    return named.get(path);
+  }
+
+  void putNamed(String path, byte[] record) {
+    named.put(path, record);
+  }
+
+  byte[] removeNamed(String path) {
+    return named.remove(path);
+  }
+
+  /** Keeps where a record's source file object is, to find it there if it moves. */
+  void noteIdentity(String path, IndexRecord record) {
     String id = record.sourceId().toString();
     // a file changed in place keeps its identity and path: an equal write would still make
     // its page part of the commit (about a third of what a run of small changes writes)
@@ -264,39 +434,10 @@ public final class MirrorIndex implements AutoCloseable {
     }
   }
 
-  /** Forgets a path and everything below it (deleted at the destination). */
-  public void remove(String path) {
-    if (store == null || store.isReadOnly()) {
-      return;
-    }
-    byte[] removed = entries.remove(path);
-    forgetIdentity(removed, path);
-    String prefix = path + "/";
-    Iterator<String> keys = entries.keyIterator(prefix);
-    while (keys.hasNext()) {
-      String key = keys.next();
-      if (!key.startsWith(prefix)) {
-        break;
-      }
-      forgetIdentity(entries.remove(key), key);
-    }
-  }
-
-  /** Forgets a path's own record, keeping those below it. */
-  public void removeOne(String path) {
-    if (store == null || store.isReadOnly()) {
-      return;
-    }
-    forgetIdentity(entries.remove(path), path);
-  }
-
   /** Drops the identity-to-path entry of a removed record, if it still names that path. */
-  private void forgetIdentity(byte[] raw, String path) {
-    if (raw == null) {
-      return;
-    }
+  void forgetIdentity(byte[] raw, int offset, int length, String path) {
     try {
-      FileId id = IndexRecord.decode(raw).sourceId();
+      FileId id = IndexRecord.decode(raw, offset, length).sourceId();
       if (path.equals(ids.get(id.toString()))) {
         ids.remove(id.toString());
         pathsById.invalidate(id);
@@ -314,6 +455,10 @@ public final class MirrorIndex implements AutoCloseable {
     done = true;
     Path written = temp;
     try {
+      for (DirectoryRecords held : open.values()) {
+        held.write(); // the walk is over: only ones a removal from outside touched are left
+      }
+      open.clear();
       store.commit();
       if (temp == null && store.getFileStore().getChunksFillRate() < MIN_FILL_PERCENT) {
         written = rewrite();
@@ -351,20 +496,13 @@ public final class MirrorIndex implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    MVStore copy = new MVStore.Builder().fileName(fresh.toString()).cacheSize(BUILD_CACHE_MB).keysPerPage(KEYS_PER_PAGE).open();
+    MVStore copy = builder(fresh, BUILD_CACHE_MB).open();
     try {
       MVMap<String, String> meta = store.openMap("meta");
       copy.<String, String>openMap("meta").putAll(meta);
-      MVMap<String, byte[]> copiedEntries = copy.openMap("entries",
-          new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
-      // in key order, each record read where the walk over the pages finds it
-      for (org.h2.mvstore.Cursor<String, byte[]> records = entries.cursor(null); records.hasNext(); ) {
-        String key = records.next();
-        copiedEntries.put(key, records.getValue());
-      }
-      MVMap<String, String> copiedIds = copy.openMap("ids",
-          new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE));
-      copiedIds.putAll(ids);
+      copyAll(directories, openBytes(copy, "directories"));
+      copyAll(named, openBytes(copy, "named"));
+      copyAll(ids, openStrings(copy, "ids"));
       copy.commit();
       copy.close();
       store.close();
@@ -372,6 +510,14 @@ public final class MirrorIndex implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(copy);
       throw e;
+    }
+  }
+
+  /** Copies a map in key order, each value read where the walk over the pages finds it. */
+  private static <K, V> void copyAll(MVMap<K, V> from, MVMap<K, V> to) {
+    for (org.h2.mvstore.Cursor<K, V> cursor = from.cursor(null); cursor.hasNext(); ) {
+      K key = cursor.next();
+      to.put(key, cursor.getValue());
     }
   }
 

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 class MirrorIndexTest {
   @TempDir Path base;
 
-  private static IndexRecord record(long n) {
-    FileStatus s = new FileStatus(EntryKind.REGULAR_FILE, new FileId(1, n), n, n, n, n, 1, 0644, 0, 0, 0);
+  /** The record of file object {@code n} at the given size (its times follow the size). */
+  private static IndexRecord record(long n, long size) {
+    FileStatus s = new FileStatus(EntryKind.REGULAR_FILE, new FileId(1, n), size, size, size, size, 1, 0644, 0, 0, 0);
     return IndexRecord.of(s, null, null, 1_000L);
   }
 
@@ -35,10 +36,26 @@ class MirrorIndexTest {
     org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> IndexRecord.decode(whole));
   }
 
+
+  /**
+   * Records, as a walk does directory by directory, files 0 to 19,999 spread over 100
+   * directories, with sizes {@code i + offset}: in every directory when {@code run} is 0, else in
+   * one directory of seven (a nightly run changes some directories, not all).
+   */
+  private static void update(MirrorIndex index, int run, long offset) {
+    for (int d = run == 0 ? 0 : run % 7; d < 100; d += run == 0 ? 1 : 7) {
+      DirectoryRecords records = index.enter("dir" + d);
+      for (int i = d; i < 20_000; i += 100) {
+        records.put("file" + i, record(i, i + offset));
+      }
+      index.leave(records);
+    }
+  }
+
   /** The size the last of the 30 runs that updated record {@code i} gave it. */
   private static long expectedSize(int i) {
     for (int run = 30; run >= 1; run--) {
-      if (i >= run && (i - run) % 7 == 0) {
+      if ((i % 100) % 7 == run % 7) {
         return i + run * 100_000L;
       }
     }
@@ -56,9 +73,7 @@ class MirrorIndexTest {
     Path dst = Files.createDirectories(base.resolve("dst"));
     Path file = MirrorIndex.location(base.resolve("index"), src, dst);
     try (MirrorIndex first = MirrorIndex.open(file, src, dst, 1_000L, false)) {
-      for (int i = 0; i < 20_000; i++) {
-        first.put("dir" + (i % 100) + "/file" + i, record(i));
-      }
+      update(first, 0, 0);
       first.commit();
     }
     long fresh = Files.size(file);
@@ -66,9 +81,7 @@ class MirrorIndexTest {
     for (int run = 1; run <= 30; run++) {
       try (MirrorIndex index = MirrorIndex.open(file, src, dst, 1_000L + run, false)) {
         assertTrue(index.isPreviousAvailable());
-        for (int i = run; i < 20_000; i += 7) {
-          index.put("dir" + (i % 100) + "/file" + i, record(i + run * 100_000L));
-        }
+        update(index, run, run * 100_000L);
         index.commit();
       }
       largest = Math.max(largest, Files.size(file));
@@ -98,11 +111,120 @@ class MirrorIndexTest {
       Files.writeString(p, "partial");
     }
     try (MirrorIndex index = MirrorIndex.open(file, src, dst, 1_000L, false)) {
-      index.put("a", record(1));
+      index.put("a", record(1, 1));
       index.commit();
     }
     assertTrue(Files.notExists(dead), "a dead run's index removed");
     assertTrue(Files.exists(other), "another pair's files left alone");
     assertTrue(Files.isRegularFile(file));
+  }
+
+  private MirrorIndex openIndex(long runStart) throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    return MirrorIndex.open(MirrorIndex.location(base.resolve("index"), src, dst), src, dst, runStart, false);
+  }
+
+  /**
+   * A directory of more names than one stored value holds is kept name by name, whether it was
+   * that large already or grew past the limit during a run; its records read back either way.
+   */
+  @Test
+  void aDirectoryTooLargeForOneValueKeepsEveryRecord() throws Exception {
+    int many = DirectoryRecords.SPLIT_LIMIT * 2 + 3;
+    try (MirrorIndex index = openIndex(1_000L)) {
+      DirectoryRecords small = index.enter("small");
+      small.put("only", record(1, 1));
+      index.leave(small);
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(2_000L)) {
+      DirectoryRecords grown = index.enter("small"); // grows past the limit in this run
+      for (int i = 0; i < many; i++) {
+        grown.put("f" + i, record(10 + i, i));
+        assertEquals(i, grown.get("f" + i).orElseThrow().size(), "visible at once, as the walk may ask again");
+      }
+      assertEquals(1, grown.get("only").orElseThrow().size(), "the previous run's record is kept");
+      index.leave(grown);
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(3_000L)) {
+      DirectoryRecords again = index.enter("small");
+      for (int i = 0; i < many; i += 97) {
+        assertEquals(i, again.get("f" + i).orElseThrow().size());
+      }
+      again.put("f5", record(15, 555));
+      index.leave(again);
+      index.removeOne("small/f6");
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(4_000L)) {
+      assertEquals(555, index.get("small/f5").orElseThrow().size());
+      assertTrue(index.get("small/f6").isEmpty(), "a removed name of a split directory is gone");
+      assertEquals(7, index.get("small/f7").orElseThrow().size());
+      assertEquals("small/f7", index.pathOf(new FileId(1, 17)).orElseThrow());
+      index.remove("small");
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(5_000L)) {
+      assertTrue(index.get("small/f7").isEmpty(), "a removed directory takes its split records along");
+      assertTrue(index.pathOf(new FileId(1, 17)).isEmpty(), "and their identities");
+    }
+  }
+
+  /**
+   * Removing a directory removes its records and those of everything below it, and nothing of
+   * a sibling whose name sorts between them ("a/b c" lies between "a/b" and "a/b/x"); a name
+   * removed from a directory before the walk enters it stays removed.
+   */
+  @Test
+  void removingADirectoryTakesItsSubtreeAndNothingElse() throws Exception {
+    String[] paths = {"a/b", "a/b c", "a/b/x", "a/b/x/deep", "a/b-", "a/c", "a/b c/y"};
+    try (MirrorIndex index = openIndex(1_000L)) {
+      for (int i = 0; i < paths.length; i++) {
+        index.put(paths[i], record(i, i));
+      }
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(2_000L)) {
+      index.remove("a/b");
+      index.removeOne("a/c");
+      DirectoryRecords a = index.enter("a"); // entered after a removal in it
+      assertTrue(a.get("c").isEmpty());
+      assertTrue(a.get("b").isEmpty());
+      assertEquals(1, a.get("b c").orElseThrow().size());
+      index.leave(a);
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(3_000L)) {
+      for (String gone : new String[] {"a/b", "a/b/x", "a/b/x/deep", "a/c"}) {
+        assertTrue(index.get(gone).isEmpty(), gone + " removed");
+      }
+      assertEquals(1, index.get("a/b c").orElseThrow().size());
+      assertEquals(4, index.get("a/b-").orElseThrow().size());
+      assertEquals(6, index.get("a/b c/y").orElseThrow().size());
+      assertEquals("a/b c/y", index.pathOf(new FileId(1, 6)).orElseThrow());
+      assertTrue(index.pathOf(new FileId(1, 3)).isEmpty(), "a removed record's identity goes too");
+    }
+  }
+
+  /** A run that is not committed leaves the previous records as they were. */
+  @Test
+  void aRunClosedWithoutCommitChangesNothing() throws Exception {
+    try (MirrorIndex index = openIndex(1_000L)) {
+      index.put("d/f", record(1, 1));
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(2_000L)) {
+      DirectoryRecords d = index.enter("d");
+      d.put("f", record(1, 2));
+      d.put("g", record(2, 2));
+      index.leave(d);
+      index.remove("d");
+    }
+    try (MirrorIndex index = openIndex(3_000L)) {
+      assertEquals(1, index.get("d/f").orElseThrow().size());
+      assertTrue(index.get("d/g").isEmpty());
+    }
   }
 }

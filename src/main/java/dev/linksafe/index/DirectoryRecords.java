@@ -1,0 +1,290 @@
+package dev.linksafe.index;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * The records of one directory's names for one run: what the previous run left (one stored
+ * value, read on the first look-up) and what this run changed (written back as one value when
+ * the directory is left). One look-up in the store serves the whole directory, and a name is
+ * compared as a name, not as a whole path.
+ *
+ * <p>A directory of more than {@link #SPLIT_LIMIT} names is kept name by name instead (its
+ * value says so), so that neither a look-up nor a run's changes ever hold more than that many
+ * records of one directory in memory. Safe from any thread: a directory's names are visited in
+ * parallel.
+ */
+public final class DirectoryRecords {
+  /** Above this many names a directory's records are stored one by one, keyed by path. */
+  static final int SPLIT_LIMIT = 4096;
+  private static final byte VALUE_WHOLE = 1;
+  private static final byte VALUE_SPLIT = 2;
+  /** A name this run removed (an empty array is never an encoded record). */
+  private static final byte[] REMOVED = new byte[0];
+
+  private final MirrorIndex index;
+  /** The directory's relative path ('/' separators, "" for the root). */
+  private final String key;
+  /** Whether the walk has entered the directory (else a removal from outside made this). */
+  boolean entered;
+
+  private boolean loaded;
+  private boolean split;
+  /** The previous value and, parsed from it, its names in order and where each record lies. */
+  private byte[] value;
+  private String[] names;
+  private int[] offsets;
+  private int[] lengths;
+  /** This run's records by name ({@link #REMOVED} for a name that went), at most SPLIT_LIMIT. */
+  private final Map<String, byte[]> changes = new HashMap<>();
+
+  DirectoryRecords(MirrorIndex index, String key) {
+    this.index = index;
+    this.key = key;
+  }
+
+  String key() {
+    return key;
+  }
+
+  /** The path of one of its names, as the identity map and a split directory's records know it. */
+  String pathOf(String name) {
+    return key.isEmpty() ? name : key + "/" + name;
+  }
+
+  /** The previous run's record of a name, or this run's when it has written one. */
+  public synchronized Optional<IndexRecord> get(String name) {
+    if (!index.isPreviousAvailable()) {
+      return Optional.empty();
+    }
+    try {
+      load();
+      if (split) {
+        return decode(index.namedRecord(pathOf(name)));
+      }
+      byte[] changed = changes.get(name);
+      if (changed != null) {
+        return changed == REMOVED ? Optional.empty() : Optional.of(IndexRecord.decode(changed, 0, changed.length));
+      }
+      int at = names == null ? -1 : Arrays.binarySearch(names, name);
+      return at < 0 ? Optional.empty() : Optional.of(IndexRecord.decode(value, offsets[at], lengths[at]));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // a damaged record costs a direct comparison, nothing more
+    }
+  }
+
+  private static Optional<IndexRecord> decode(byte[] raw) throws IOException {
+    return raw == null ? Optional.empty() : Optional.of(IndexRecord.decode(raw, 0, raw.length));
+  }
+
+  /** Records what this run saw and wrote for a name. */
+  public synchronized void put(String name, IndexRecord record) {
+    if (!index.isWritable()) {
+      return;
+    }
+    byte[] encoded = record.encode();
+    load();
+    if (split) {
+      index.putNamed(pathOf(name), encoded);
+    } else {
+      changes.put(name, encoded);
+      if (changes.size() > SPLIT_LIMIT) {
+        spill();
+      }
+    }
+    index.noteIdentity(pathOf(name), record);
+  }
+
+  /** Forgets a name's own record. */
+  synchronized void remove(String name) {
+    if (!index.isWritable()) {
+      return;
+    }
+    load();
+    byte[] removed;
+    if (split) {
+      removed = index.removeNamed(pathOf(name));
+    } else {
+      byte[] changed = changes.put(name, REMOVED);
+      removed = changed != null ? changed : previous(name);
+    }
+    if (removed != null && removed != REMOVED) {
+      index.forgetIdentity(removed, 0, removed.length, pathOf(name));
+    }
+  }
+
+  private byte[] previous(String name) {
+    int at = names == null ? -1 : Arrays.binarySearch(names, name);
+    return at < 0 ? null : Arrays.copyOfRange(value, offsets[at], offsets[at] + lengths[at]);
+  }
+
+  /** Reads the previous value on first need; a damaged one counts as none. */
+  private void load() {
+    if (loaded) {
+      return;
+    }
+    loaded = true;
+    byte[] raw = index.isPreviousAvailable() ? index.directoryValue(key) : null;
+    if (raw == null || raw.length == 0) {
+      return;
+    }
+    if (raw[0] == VALUE_SPLIT) {
+      split = true;
+      return;
+    }
+    try {
+      parse(raw);
+    } catch (IOException | RuntimeException e) {
+      value = null;
+      names = null; // its records cost a direct comparison, nothing more
+    }
+  }
+
+  private void parse(byte[] raw) throws IOException {
+    ByteBuffer in = ByteBuffer.wrap(raw);
+    if (in.get() != VALUE_WHOLE) {
+      throw new IOException("directory record of an unknown kind");
+    }
+    int count = in.getInt();
+    if (count < 0 || count > SPLIT_LIMIT) {
+      throw new IOException("directory record of " + count + " names");
+    }
+    String[] parsedNames = new String[count];
+    int[] parsedOffsets = new int[count];
+    int[] parsedLengths = new int[count];
+    for (int i = 0; i < count; i++) {
+      int nameLength = in.getShort() & 0xffff;
+      parsedNames[i] = new String(raw, in.position(), nameLength, StandardCharsets.UTF_8);
+      in.position(in.position() + nameLength);
+      parsedLengths[i] = in.getShort() & 0xffff;
+      parsedOffsets[i] = in.position();
+      in.position(in.position() + parsedLengths[i]);
+    }
+    value = raw;
+    names = parsedNames;
+    offsets = parsedOffsets;
+    lengths = parsedLengths;
+  }
+
+  /** Calls {@code each} with every name of the previous value and its record's bytes. */
+  static void forEachIn(byte[] raw, BiConsumer<String, byte[]> each) throws IOException {
+    if (raw == null || raw.length == 0 || raw[0] == VALUE_SPLIT) {
+      return;
+    }
+    DirectoryRecords parsed = new DirectoryRecords(null, "");
+    parsed.parse(raw);
+    for (int i = 0; i < parsed.names.length; i++) {
+      each.accept(parsed.names[i], Arrays.copyOfRange(raw, parsed.offsets[i], parsed.offsets[i] + parsed.lengths[i]));
+    }
+  }
+
+  /** Whether a stored value holds its names one by one in the index, not in itself. */
+  static boolean isSplit(byte[] raw) {
+    return raw != null && raw.length > 0 && raw[0] == VALUE_SPLIT;
+  }
+
+  /**
+   * Writes this run's changes back: the previous records merged with them in one value, or
+   * name by name once there are too many. Nothing when nothing changed.
+   */
+  synchronized void write() {
+    if (changes.isEmpty() || !index.isWritable()) {
+      return;
+    }
+    String[] changed = changes.keySet().toArray(new String[0]);
+    Arrays.sort(changed);
+    int previousCount = names == null ? 0 : names.length;
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 80 * (previousCount + changed.length));
+    out.write(VALUE_WHOLE);
+    writeInt(out, 0); // the count, set below
+    int count = 0;
+    int p = 0;
+    int c = 0;
+    while (p < previousCount || c < changed.length) {
+      int order = p == previousCount ? 1 : c == changed.length ? -1 : names[p].compareTo(changed[c]);
+      if (order < 0) {
+        count += append(out, names[p], value, offsets[p], lengths[p]);
+        p++;
+      } else {
+        byte[] record = changes.get(changed[c]);
+        if (record != REMOVED) {
+          count += append(out, changed[c], record, 0, record.length);
+        }
+        c++;
+        p += order == 0 ? 1 : 0;
+      }
+    }
+    if (count > SPLIT_LIMIT) {
+      spill();
+      return;
+    }
+    byte[] written = out.toByteArray();
+    written[1] = (byte) (count >>> 24);
+    written[2] = (byte) (count >>> 16);
+    written[3] = (byte) (count >>> 8);
+    written[4] = (byte) count;
+    if (count == 0) {
+      index.removeDirectoryValue(key);
+    } else {
+      index.putDirectoryValue(key, written);
+    }
+    changes.clear();
+    value = written;
+    try {
+      parse(written);
+    } catch (IOException e) {
+      throw new IllegalStateException("a value just written reads back", e);
+    }
+  }
+
+  private static int append(ByteArrayOutputStream out, String name, byte[] record, int offset, int length) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > 0xffff || length > 0xffff) {
+      return 0; // no file system has such a name; the record is dropped, costing a comparison
+    }
+    out.write(bytes.length >>> 8);
+    out.write(bytes.length);
+    out.write(bytes, 0, bytes.length);
+    out.write(length >>> 8);
+    out.write(length);
+    out.write(record, offset, length);
+    return 1;
+  }
+
+  private static void writeInt(ByteArrayOutputStream out, int v) {
+    out.write(v >>> 24);
+    out.write(v >>> 16);
+    out.write(v >>> 8);
+    out.write(v);
+  }
+
+  /** From now on the directory's records are kept one by one: the previous ones and this run's. */
+  private void spill() {
+    for (int i = 0; names != null && i < names.length; i++) {
+      if (!changes.containsKey(names[i])) {
+        index.putNamed(pathOf(names[i]), Arrays.copyOfRange(value, offsets[i], offsets[i] + lengths[i]));
+      }
+    }
+    changes.forEach((name, record) -> {
+      if (record == REMOVED) {
+        index.removeNamed(pathOf(name));
+      } else {
+        index.putNamed(pathOf(name), record);
+      }
+    });
+    index.putDirectoryValue(key, new byte[] {VALUE_SPLIT});
+    changes.clear();
+    split = true;
+    value = null;
+    names = null;
+    offsets = null;
+    lengths = null;
+  }
+}
