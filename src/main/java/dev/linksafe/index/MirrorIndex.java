@@ -415,8 +415,9 @@ public final class MirrorIndex implements AutoCloseable {
     return named.get(path);
   }
 
-  void putNamed(String path, byte[] record) {
-    named.put(path, record);
+  /** Returns the record it replaces, or null. */
+  byte[] putNamed(String path, byte[] record) {
+    return named.put(path, record);
   }
 
   byte[] removeNamed(String path) {
@@ -425,13 +426,8 @@ public final class MirrorIndex implements AutoCloseable {
 
   /** Keeps where a record's source file object is, to find it there if it moves. */
   void noteIdentity(String path, IndexRecord record) {
-    String id = record.sourceId().toString();
-    // a file changed in place keeps its identity and path: an equal write would still make
-    // its page part of the commit (about a third of what a run of small changes writes)
-    if (!previousAvailable || !path.equals(ids.get(id))) {
-      ids.put(id, path);
-      pathsById.invalidate(record.sourceId());
-    }
+    ids.put(record.sourceId().toString(), path);
+    pathsById.invalidate(record.sourceId());
   }
 
   /** Drops the identity-to-path entry of a removed record, if it still names that path. */
