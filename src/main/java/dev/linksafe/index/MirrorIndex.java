@@ -172,7 +172,7 @@ public final class MirrorIndex implements AutoCloseable {
     }
     Files.createDirectories(file.getParent());
     removeLeftovers(file);
-    Path temp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    Path temp = temporary(file, "");
     Files.deleteIfExists(temp);
     MVStore store = builder(temp, BUILD_CACHE_MB).open();
     MVMap<String, String> meta = store.openMap("meta");
@@ -183,14 +183,16 @@ public final class MirrorIndex implements AutoCloseable {
 
   /**
    * Removes the indexes that runs on this pair were writing under a temporary name
-   * ({@code <index>.<pid>.tmp}) when they were killed: only those whose process is gone.
+   * ({@code <index>.<pid>.tmp} or {@code <index>.<pid>.<what>.tmp}) when they were killed:
+   * only those whose process is gone.
    */
   static void removeLeftovers(Path file) {
     String prefix = file.getFileName() + ".";
     try (java.nio.file.DirectoryStream<Path> siblings = Files.newDirectoryStream(file.getParent(), prefix + "*.tmp")) {
       for (Path sibling : siblings) {
         String name = sibling.getFileName().toString();
-        String pid = name.substring(prefix.length(), name.length() - ".tmp".length());
+        String rest = name.substring(prefix.length(), name.length() - ".tmp".length());
+        String pid = rest.indexOf('.') < 0 ? rest : rest.substring(0, rest.indexOf('.'));
         if (pid.matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
           Files.deleteIfExists(sibling);
         }
@@ -198,6 +200,12 @@ public final class MirrorIndex implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       // a leftover costs space, never correctness: the next run tries again
     }
+  }
+
+  /** A name beside the index for a file this process writes, to be renamed into place. */
+  private static Path temporary(Path file, String what) {
+    return file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid()
+        + (what.isEmpty() ? "" : "." + what) + ".tmp");
   }
 
   private static void closeQuietly(MVStore store) {
@@ -457,15 +465,22 @@ public final class MirrorIndex implements AutoCloseable {
       }
       open.clear();
       store.commit();
-      if (temp == null && store.getFileStore().getChunksFillRate() < MIN_FILL_PERCENT) {
+      int fill = store.getFileStore().getChunksFillRate();
+      if (fill < (temp == null ? MIN_FILL_PERCENT : MIN_FILL_PERCENT_BUILT)) {
         written = rewrite();
+        if (temp != null) {
+          Files.deleteIfExists(temp);
+        }
       } else {
         store.close();
       }
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       closeQuietly(store);
       if (written != null) {
         Files.deleteIfExists(written);
+      }
+      if (temp != null) {
+        Files.deleteIfExists(temp);
       }
       throw new IOException("cannot write the index " + (written != null ? written : file) + ": " + e.getMessage(), e);
     }
@@ -485,9 +500,17 @@ public final class MirrorIndex implements AutoCloseable {
    */
   static final int MIN_FILL_PERCENT = 50;
 
+  /**
+   * Below this share of live data a newly built index is written anew before it is put in
+   * place: the build's intermediate commits leave it only about 58% live (100k tree), so that
+   * the first run with changes after it would write it anew anyway. The first run, a whole
+   * copy, takes that half second more instead.
+   */
+  static final int MIN_FILL_PERCENT_BUILT = 75;
+
   /** Copies the committed index into a new file beside it, returned to be renamed into place. */
   private Path rewrite() {
-    Path fresh = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    Path fresh = temporary(file, "copy");
     try {
       Files.deleteIfExists(fresh);
     } catch (IOException e) {
@@ -506,6 +529,11 @@ public final class MirrorIndex implements AutoCloseable {
       return fresh;
     } catch (RuntimeException e) {
       closeQuietly(copy);
+      try {
+        Files.deleteIfExists(fresh);
+      } catch (IOException ignored) {
+        // a leftover of this process: the next run removes it
+      }
       throw e;
     }
   }

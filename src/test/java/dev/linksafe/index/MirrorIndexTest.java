@@ -106,8 +106,9 @@ class MirrorIndexTest {
     Path file = MirrorIndex.location(base.resolve("index"), src, dst);
     Files.createDirectories(file.getParent());
     Path dead = file.resolveSibling(file.getFileName() + ".2147483646.tmp"); // no such process
+    Path deadCopy = file.resolveSibling(file.getFileName() + ".2147483646.copy.tmp");
     Path other = file.resolveSibling("another.index.2147483646.tmp");
-    for (Path p : new Path[] {dead, other}) {
+    for (Path p : new Path[] {dead, deadCopy, other}) {
       Files.writeString(p, "partial");
     }
     try (MirrorIndex index = MirrorIndex.open(file, src, dst, 1_000L, false)) {
@@ -115,6 +116,7 @@ class MirrorIndexTest {
       index.commit();
     }
     assertTrue(Files.notExists(dead), "a dead run's index removed");
+    assertTrue(Files.notExists(deadCopy), "and the copy it was writing");
     assertTrue(Files.exists(other), "another pair's files left alone");
     assertTrue(Files.isRegularFile(file));
   }
