@@ -229,4 +229,25 @@ class MirrorIndexTest {
       assertTrue(index.get("d/g").isEmpty());
     }
   }
+
+  /** A damaged directory value reads as no records (costing a direct comparison), and is replaced. */
+  @Test
+  void aDamagedDirectoryValueReadsAsNoRecords() throws Exception {
+    try (MirrorIndex index = openIndex(1_000L)) {
+      index.put("d/f", record(1, 1));
+      index.putDirectoryValue("e", new byte[] {1, 0, 0, 0, 9, 0, 5, 'x'}); // nine names promised, one cut
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(2_000L)) {
+      assertEquals(1, index.get("d/f").orElseThrow().size());
+      DirectoryRecords e = index.enter("e");
+      assertTrue(e.get("x").isEmpty());
+      e.put("y", record(2, 2));
+      index.leave(e);
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(3_000L)) {
+      assertEquals(2, index.get("e/y").orElseThrow().size());
+    }
+  }
 }
