@@ -202,6 +202,15 @@ public final class DirectoryRecords {
     }
   }
 
+  /** Calls {@code each} with every record this run holds for the directory and has not written. */
+  synchronized void forEachUnwritten(BiConsumer<String, byte[]> each) {
+    changes.forEach((name, record) -> {
+      if (record != REMOVED) {
+        each.accept(name, record);
+      }
+    });
+  }
+
   /** Whether a stored value holds its names one by one in the index, not in itself. */
   static boolean isSplit(byte[] raw) {
     return raw != null && raw.length > 0 && raw[0] == VALUE_SPLIT;

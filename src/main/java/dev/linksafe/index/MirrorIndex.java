@@ -330,7 +330,9 @@ public final class MirrorIndex implements AutoCloseable {
 
   /** Records what this run saw and wrote for a path, outside the walk's own directories. */
   public void put(String path, IndexRecord record) {
-    inDirectory(parentOf(path), held -> held.put(nameOf(path), record));
+    if (isWritable()) {
+      inDirectory(parentOf(path), held -> held.put(nameOf(path), record));
+    }
   }
 
   /** Where the previous run saw this file object (one of its names, for a group). */
@@ -368,6 +370,11 @@ public final class MirrorIndex implements AutoCloseable {
       }
       forgetDirectory(key);
     }
+    for (String key : open.keySet()) {
+      if (key.startsWith(prefix)) {
+        forgetDirectory(key); // held by this run and not written yet
+      }
+    }
     for (Iterator<String> keys = named.keyIterator(prefix); keys.hasNext(); ) {
       String key = keys.next();
       if (!key.startsWith(prefix)) {
@@ -383,8 +390,11 @@ public final class MirrorIndex implements AutoCloseable {
   /** Drops the value of a directory's names and the identity entries that name them. */
   private void forgetDirectory(String key) {
     DirectoryRecords held = open.remove(key);
-    if (held != null && !held.entered) {
-      detached.decrementAndGet();
+    if (held != null) {
+      if (!held.entered) {
+        detached.decrementAndGet();
+      }
+      held.forEachUnwritten((name, raw) -> forgetIdentity(raw, 0, raw.length, held.pathOf(name)));
     }
     byte[] value = directories.remove(key);
     try {

@@ -250,4 +250,20 @@ class MirrorIndexTest {
       assertEquals(2, index.get("e/y").orElseThrow().size());
     }
   }
+
+  /** Records this run holds but has not written yet go with a directory removed above them. */
+  @Test
+  void removingADirectoryDropsRecordsNotWrittenYet() throws Exception {
+    try (MirrorIndex index = openIndex(1_000L)) {
+      index.put("a/b/x", record(1, 1)); // held for "a/b" until the commit
+      index.put("keep/y", record(2, 2));
+      index.remove("a");
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(2_000L)) {
+      assertTrue(index.get("a/b/x").isEmpty());
+      assertTrue(index.pathOf(new FileId(1, 1)).isEmpty());
+      assertEquals(2, index.get("keep/y").orElseThrow().size());
+    }
+  }
 }
