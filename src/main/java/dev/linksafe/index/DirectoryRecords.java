@@ -158,36 +158,41 @@ public final class DirectoryRecords {
     }
     try {
       parse(raw);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
       value = null;
       names = null; // its records cost a direct comparison, nothing more
     }
   }
 
+  /** Reads a stored value; any damage is an IOException, whoever reads it. */
   private void parse(byte[] raw) throws IOException {
     ByteBuffer in = ByteBuffer.wrap(raw);
-    if (in.get() != VALUE_WHOLE) {
-      throw new IOException("directory record of an unknown kind");
+    try {
+      if (in.get() != VALUE_WHOLE) {
+        throw new IOException("directory record of an unknown kind");
+      }
+      int count = in.getInt();
+      if (count < 0 || count > SPLIT_LIMIT) {
+        throw new IOException("directory record of " + count + " names");
+      }
+      String[] parsedNames = new String[count];
+      int[] parsedOffsets = new int[count];
+      int[] parsedLengths = new int[count];
+      for (int i = 0; i < count; i++) {
+        int nameLength = in.getShort() & 0xffff;
+        parsedNames[i] = new String(raw, in.position(), nameLength, StandardCharsets.UTF_8);
+        in.position(in.position() + nameLength);
+        parsedLengths[i] = in.getShort() & 0xffff;
+        parsedOffsets[i] = in.position();
+        in.position(in.position() + parsedLengths[i]);
+      }
+      value = raw;
+      names = parsedNames;
+      offsets = parsedOffsets;
+      lengths = parsedLengths;
+    } catch (RuntimeException e) {
+      throw new IOException("directory record cut short", e);
     }
-    int count = in.getInt();
-    if (count < 0 || count > SPLIT_LIMIT) {
-      throw new IOException("directory record of " + count + " names");
-    }
-    String[] parsedNames = new String[count];
-    int[] parsedOffsets = new int[count];
-    int[] parsedLengths = new int[count];
-    for (int i = 0; i < count; i++) {
-      int nameLength = in.getShort() & 0xffff;
-      parsedNames[i] = new String(raw, in.position(), nameLength, StandardCharsets.UTF_8);
-      in.position(in.position() + nameLength);
-      parsedLengths[i] = in.getShort() & 0xffff;
-      parsedOffsets[i] = in.position();
-      in.position(in.position() + parsedLengths[i]);
-    }
-    value = raw;
-    names = parsedNames;
-    offsets = parsedOffsets;
-    lengths = parsedLengths;
   }
 
   /** Calls {@code each} with every name of the previous value and its record's bytes. */

@@ -236,6 +236,11 @@ class MirrorIndexTest {
     try (MirrorIndex index = openIndex(1_000L)) {
       index.put("d/f", record(1, 1));
       index.putDirectoryValue("e", new byte[] {1, 0, 0, 0, 9, 0, 5, 'x'}); // nine names promised, one cut
+      index.putDirectoryValue("gone/sub", new byte[] {1, 0, 0, 0, 1, 0, 9, 'x'});
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(1_500L)) {
+      index.remove("gone"); // a damaged value below is dropped like any other
       index.commit();
     }
     try (MirrorIndex index = openIndex(2_000L)) {
