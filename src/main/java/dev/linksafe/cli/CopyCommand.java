@@ -210,42 +210,48 @@ class CopyCommand implements Callable<Integer> {
     int shown = 0;
     for (Problem note : r.notes()) {
       if (shown++ == NOTES_SHOWN) {
-        err.printf("linksafe: note: ... and %,d more notes (all of them with --json)%n", r.notes().size() - NOTES_SHOWN);
+        err.println("linksafe: note: ... and " + Output.count(r.notes().size() - NOTES_SHOWN)
+            + " more notes (all of them with --json)");
         break;
       }
-      err.printf("linksafe: note: %s%n", note);
+      err.println("linksafe: note: " + note);
     }
     for (Problem p : r.problems()) {
-      err.printf("linksafe: %s%n", p);
+      err.println("linksafe: " + p);
     }
-    out.printf("%s %s -> %s%n", r.dryRun() ? "would copy" : "copied", source, target);
-    out.printf("  directories   %,d%n", r.directories());
-    out.printf("  files         %,d  (%s)%n", r.filesCopied(), Output.bytes(r.bytesCopied()));
-    out.printf("  hard links    %,d%s%n", r.hardLinks(),
-        r.partialHardLinkGroups() > 0 ? String.format("  (%,d partial groups)", r.partialHardLinkGroups()) : "");
-    out.printf("  symlinks      %,d%n", r.symlinks());
+    out.println((r.dryRun() ? "would copy " : "copied ") + source + " -> " + target);
+    line(out, "directories  ", r.directories(), "");
+    line(out, "files        ", r.filesCopied(), "  (" + Output.bytes(r.bytesCopied()) + ")");
+    line(out, "hard links   ", r.hardLinks(), r.partialHardLinkGroups() > 0
+        ? "  (" + Output.count(r.partialHardLinkGroups()) + " partial groups)" : "");
+    line(out, "symlinks     ", r.symlinks(), "");
     if (r.reparsePoints() > 0) {
-      out.printf("  junctions etc %,d  (%,d retargeted into the copy)%n", r.reparsePoints(), r.retargetedJunctions());
+      line(out, "junctions etc", r.reparsePoints(),
+          "  (" + Output.count(r.retargetedJunctions()) + " retargeted into the copy)");
     }
     if (r.specialFiles() > 0) {
-      out.printf("  special files %,d%n", r.specialFiles());
+      line(out, "special files", r.specialFiles(), "");
     }
-    out.printf("  unchanged     %,d%n", r.unchanged());
+    line(out, "unchanged    ", r.unchanged(), "");
     if (r.updatedMetadata() > 0) {
-      out.printf("  metadata only %,d%n", r.updatedMetadata());
+      line(out, "metadata only", r.updatedMetadata(), "");
     }
     if (r.renamed() > 0) {
-      out.printf("  renamed       %,d  (moved at the source: renamed, not copied)%n", r.renamed());
+      line(out, "renamed      ", r.renamed(), "  (moved at the source: renamed, not copied)");
     }
     if (r.deleted() > 0) {
-      out.printf("  deleted       %,d%n", r.deleted());
+      line(out, "deleted      ", r.deleted(), "");
     }
     if (r.replaced() > 0) {
-      out.printf("  replaced      %,d%n", r.replaced());
+      line(out, "replaced     ", r.replaced(), "");
     }
     if (r.separateCopies() > 0) {
-      out.printf("  copied apart  %,d  (links impossible across volumes)%n", r.separateCopies());
+      line(out, "copied apart ", r.separateCopies(), "  (links impossible across volumes)");
     }
-    out.printf("  errors        %,d%n", r.errors());
+    line(out, "errors       ", r.errors(), "");
+  }
+
+  private static void line(PrintWriter out, String label, long count, String detail) {
+    out.println("  " + label + " " + Output.count(count) + detail);
   }
 }
