@@ -426,7 +426,7 @@ public final class CopyEngine {
           notes.add(new Problem(display(entry), "mount point: created empty, not descended (--one-file-system)"));
         }
         copyShortName(entry, target);
-        boolean indexed = action.kind() == Action.Kind.KEEP_DIRECTORY && mirror.unchanged(parent.records, entry, key).isPresent();
+        boolean indexed = action.kind() == Action.Kind.KEEP_DIRECTORY && mirror.unchanged(parent.records, entry, key) != null;
         if (!indexed) {
           mirror.record(parent.records, key, entry, null); // an unchanged record is not written again
         }
@@ -600,20 +600,22 @@ public final class CopyEngine {
       long size = 0;
       try {
         // the index proves the source unchanged; one look at DST proves the copy still there
-        Optional<IndexRecord> same = parent.fresh ? Optional.empty()
-            : mirror.unchanged(parent.records, entry, key).filter(r -> stillAtDestination(parent, entry, target, r));
+        IndexRecord same = parent.fresh ? null : mirror.unchanged(parent.records, entry, key);
+        if (same != null && !stillAtDestination(parent, entry, target, same)) {
+          same = null;
+        }
         if (entry.status().isHardLinked() && entry.reparsePoint() == null
             && !(entry.kind() == EntryKind.SYMLINK && reparse.restoresKeptBuffers())) {
-          size = hardLinked(entry, target, parent, key, same.orElse(null));
+          size = hardLinked(entry, target, parent, key, same);
           if (entry.kind() == EntryKind.REGULAR_FILE) {
             copyShortName(entry, target);
           }
           tick(size);
           return;
         }
-        if (same.isPresent()) {
+        if (same != null) {
           unchanged.increment();
-          mirror.recordUnchanged(parent.records, key, same.get());
+          mirror.recordUnchanged(parent.records, key, same);
           tick(0);
           return;
         }
@@ -778,7 +780,7 @@ public final class CopyEngine {
           groups.sight(entry.id(), entry.status().linkCount(), CompletableFuture::new);
       CompletableFuture<FirstCopy> first = sighting.state();
       if (sighting.first() && same != null && same.destinationId() != null) {
-        completeFirst(first, entry, target, same.destinationId());
+        completeFirst(first, entry, target, key, same.destinationId());
         unchanged.increment();
         mirror.recordUnchanged(parent.records, key, same);
         return 0;
@@ -806,7 +808,7 @@ public final class CopyEngine {
             updateMetadata(entry, target, existing);
           }
           FileId id = options.dryRun() ? (existing == null ? null : existing.id()) : dst.stat(target).id();
-          completeFirst(first, entry, target, id);
+          completeFirst(first, entry, target, key, id);
           mirror.record(parent.records, key, entry, id);
           return size;
         } catch (IOException | RuntimeException e) {
@@ -835,11 +837,16 @@ public final class CopyEngine {
       return size;
     }
 
-    /** Tells the group's other names where its file is, and notes it for the next snapshot. */
-    private void completeFirst(CompletableFuture<FirstCopy> first, Entry entry, Path copy, FileId id) {
+    /**
+     * Tells the group's other names where its file is, and notes it for the next snapshot.
+     *
+     * @param copyKey the relative path of {@code copy} at DST
+     */
+    private void completeFirst(CompletableFuture<FirstCopy> first, Entry entry, Path copy, String copyKey,
+        FileId id) {
       first.complete(new FirstCopy(copy, id));
       if (!options.dryRun() && entry.kind() == EntryKind.REGULAR_FILE) {
-        options.mirror().groups().record(entry.id(), relative(copy));
+        options.mirror().groups().record(entry.id(), copyKey);
       }
     }
 
@@ -855,7 +862,7 @@ public final class CopyEngine {
       if (!options.dryRun()) {
         updateMetadata(entry, elsewhere, there);
       }
-      completeFirst(first, entry, elsewhere, there.id());
+      completeFirst(first, entry, elsewhere, relative(elsewhere), there.id());
       mirror.record(parent.records, key, entry, there.id());
       return 0;
     }

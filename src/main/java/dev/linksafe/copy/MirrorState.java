@@ -94,17 +94,19 @@ final class MirrorState {
 
   /**
    * The previous record of an entry when it proves the entry unchanged: same identity, size,
-   * times, link count and target, and old enough not to be racily clean. Never with --checksum.
+   * times, link count and target, and old enough not to be racily clean; null when it does not,
+   * and always with --checksum.
    *
    * @param records the records of the directory holding it
    * @param key its relative path
    */
-  Optional<IndexRecord> unchanged(DirectoryRecords records, Entry entry, String key) {
+  IndexRecord unchanged(DirectoryRecords records, Entry entry, String key) {
     if (!index.isPreviousAvailable() || options.checksum() || entry.reparsePoint() != null) {
-      return Optional.empty();
+      return null;
     }
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    return records.get(nameOf(key)).filter(r -> MirrorIndex.trusted(r) && r.matches(entry.status(), target));
+    IndexRecord record = records.get(nameOf(key));
+    return record != null && MirrorIndex.trusted(record) && record.matches(entry.status(), target) ? record : null;
   }
 
   private static String nameOf(String key) {

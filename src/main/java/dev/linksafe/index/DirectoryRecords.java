@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -59,29 +58,29 @@ public final class DirectoryRecords {
     return key.isEmpty() ? name : key + "/" + name;
   }
 
-  /** The previous run's record of a name, or this run's when it has written one. */
-  public synchronized Optional<IndexRecord> get(String name) {
+  /**
+   * The previous run's record of a name, or this run's when it has written one; null when there
+   * is none (no Optional: this is asked once for each of a walk's names).
+   */
+  public synchronized IndexRecord get(String name) {
     if (!index.isPreviousAvailable()) {
-      return Optional.empty();
+      return null;
     }
     try {
       load();
       if (split) {
-        return decode(index.namedRecord(pathOf(name)));
+        byte[] raw = index.namedRecord(pathOf(name));
+        return raw == null ? null : IndexRecord.decode(raw, 0, raw.length);
       }
       byte[] changed = changes.get(name);
       if (changed != null) {
-        return changed == REMOVED ? Optional.empty() : Optional.of(IndexRecord.decode(changed, 0, changed.length));
+        return changed == REMOVED ? null : IndexRecord.decode(changed, 0, changed.length);
       }
       int at = names == null ? -1 : Arrays.binarySearch(names, name);
-      return at < 0 ? Optional.empty() : Optional.of(IndexRecord.decode(value, offsets[at], lengths[at]));
+      return at < 0 ? null : IndexRecord.decode(value, offsets[at], lengths[at]);
     } catch (IOException | RuntimeException e) {
-      return Optional.empty(); // a damaged record costs a direct comparison, nothing more
+      return null; // a damaged record costs a direct comparison, nothing more
     }
-  }
-
-  private static Optional<IndexRecord> decode(byte[] raw) throws IOException {
-    return raw == null ? Optional.empty() : Optional.of(IndexRecord.decode(raw, 0, raw.length));
   }
 
   /** Records what this run saw and wrote for a name. */

@@ -325,7 +325,7 @@ public final class MirrorIndex implements AutoCloseable {
       return Optional.empty();
     }
     DirectoryRecords held = open.get(parentOf(path));
-    return (held != null ? held : new DirectoryRecords(this, parentOf(path))).get(nameOf(path));
+    return Optional.ofNullable((held != null ? held : new DirectoryRecords(this, parentOf(path))).get(nameOf(path)));
   }
 
   /** Records what this run saw and wrote for a path, outside the walk's own directories. */

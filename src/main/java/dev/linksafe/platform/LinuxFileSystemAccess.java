@@ -6,6 +6,8 @@ import dev.linksafe.model.EntryKind;
 import dev.linksafe.model.FileId;
 import dev.linksafe.model.FileStatus;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.Charset;
@@ -440,7 +442,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     } catch (LastErrorException e) {
       return fd; // no statx on descriptors (a very old kernel): as before
     }
-    int mode = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).getShort(28) & 0xf000;
+    int mode = statxMode(b) & 0xf000;
     if (mode != 0100000) {
       closeQuietly(fd);
       throw new FileSystemException(file.toString(), null, "is no longer a regular file (replaced since it was looked at)");
@@ -966,7 +968,6 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   private static byte[][] readNames(int fd, Path dir) throws IOException {
     com.sun.jna.Memory memory = DIRENT_MEMORY.get();
     byte[] bytes = DIRENT_BYTES.get();
-    ByteBuffer records = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     List<byte[]> names = new ArrayList<>();
     while (true) {
       long n;
@@ -980,7 +981,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       }
       memory.read(0, bytes, 0, (int) n);
       // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name
-      for (int at = 0; at < n; at += records.getShort(at + 16) & 0xffff) {
+      for (int at = 0; at < n; at += (short) SHORT.get(bytes, at + 16) & 0xffff) {
         int start = at + 19;
         int end = start;
         while (bytes[end] != 0) {
@@ -997,26 +998,39 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
   }
 
   /** A statx buffer as a status. */
-  private static FileStatus status(byte[] b) {
-    ByteBuffer s = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
-    int mode = s.getShort(28) & 0xffff;
-    return new FileStatus(
-        kindOfMode(mode),
-        new FileId(makedev(s.getInt(136), s.getInt(140)), s.getLong(32)),
-        s.getLong(40),
-        timestamp(s, 112),
-        timestamp(s, 64),
-        timestamp(s, 96),
-        s.getInt(16),
-        mode & 07777,
-        s.getInt(20),
-        s.getInt(24),
-        makedev(s.getInt(128), s.getInt(132)),
-        s.getLong(48) * 512);
+  /** Native-order views of the statx buffer: no ByteBuffer made for each of a walk's names. */
+  private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.nativeOrder());
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
+  private static int statxMode(byte[] b) {
+    return (short) SHORT.get(b, 28) & 0xffff;
   }
 
-  private static long timestamp(ByteBuffer s, int offset) {
-    return s.getLong(offset) * 1_000_000_000L + (s.getInt(offset + 8) & 0xffffffffL);
+  private static FileId statxId(byte[] b) {
+    return new FileId(makedev((int) INT.get(b, 136), (int) INT.get(b, 140)), (long) LONG.get(b, 32));
+  }
+
+  private static FileStatus status(byte[] b) {
+    int mode = statxMode(b);
+    return new FileStatus(
+        kindOfMode(mode),
+        statxId(b),
+        (long) LONG.get(b, 40),
+        timestamp(b, 112),
+        timestamp(b, 64),
+        timestamp(b, 96),
+        (int) INT.get(b, 16),
+        mode & 07777,
+        (int) INT.get(b, 20),
+        (int) INT.get(b, 24),
+        makedev((int) INT.get(b, 128), (int) INT.get(b, 132)),
+        (long) LONG.get(b, 48) * 512);
+  }
+
+  /** A statx_timestamp (seconds, then nanoseconds) as nanoseconds. */
+  private static long timestamp(byte[] b, int offset) {
+    return (long) LONG.get(b, offset) * 1_000_000_000L + ((int) INT.get(b, offset + 8) & 0xffffffffL);
   }
 
   /** glibc's encoding of a device number, so that values match st_dev and st_rdev. */
@@ -1089,14 +1103,13 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     } catch (LastErrorException e) {
       return; // no statx on descriptors: the walk's view stands
     }
-    ByteBuffer s = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
-    FileId opened = new FileId(makedev(s.getInt(136), s.getInt(140)), s.getLong(32));
+    FileId opened = statxId(b);
     if (!opened.equals(like.id())) {
       throw new FileSystemException(source.toString(), null,
           "replaced by another file since the walk; this copy is not kept, the next run copies it");
     }
-    long size = s.getLong(40);
-    long modified = timestamp(s, 112);
+    long size = (long) LONG.get(b, 40);
+    long modified = timestamp(b, 112);
     if (size != like.size() || modified != like.modifiedNanos()) {
       throw new FileSystemException(source.toString(), null, "changed while it was copied ("
           + (size != like.size() ? "size " + like.size() + " -> " + size : "modified again")

@@ -25,12 +25,13 @@ public final class HardLinkTracker<S> {
   public record OpenGroup<S>(FileId id, S state, int seen, int linkCount) {}
 
   private static final class Group<S> {
-    final S state;
+    S state;
     int linkCount;
     int seen;
+    /** Its last name was seen and it left the map: a later sighting starts a new group. */
+    boolean closed;
 
-    Group(S state, int linkCount) {
-      this.state = state;
+    Group(int linkCount) {
       this.linkCount = linkCount;
     }
   }
@@ -42,31 +43,47 @@ public final class HardLinkTracker<S> {
    * is made by {@code newState} for the group's first name.
    */
   public Sighting<S> sight(FileId id, int linkCount, Supplier<S> newState) {
-    return sight(id, linkCount, newState, state -> { });
+    return sight(id, linkCount, newState, NOTHING_RECORDED);
   }
+
+  private static final Consumer<Object> NOTHING_RECORDED = state -> { };
 
   /**
    * As {@link #sight(FileId, int, Supplier)}, and records this name into the group's state with
    * {@code record} atomically with the count, so that whoever sees the last name sees every name.
    */
-  public Sighting<S> sight(FileId id, int linkCount, Supplier<S> newState, Consumer<S> record) {
-    Object[] result = new Object[1];
-    open.compute(id, (key, group) -> {
-      boolean first = group == null;
-      if (first) {
-        group = new Group<>(newState.get(), linkCount);
+  public Sighting<S> sight(FileId id, int linkCount, Supplier<S> newState, Consumer<? super S> record) {
+    // a look-up and a lock on the group rather than ConcurrentHashMap.compute: compute needs a
+    // capturing function and a holder for its result, made anew for each of a walk's names
+    while (true) {
+      Group<S> group = open.get(id);
+      if (group == null) {
+        Group<S> made = new Group<>(linkCount);
+        group = open.putIfAbsent(id, made);
+        if (group == null) {
+          group = made;
+        }
       }
-      // a link made during the walk raises the count; trust the largest one seen
-      group.linkCount = Math.max(group.linkCount, linkCount);
-      group.seen++;
-      record.accept(group.state);
-      boolean last = group.seen >= group.linkCount;
-      result[0] = new Sighting<>(group.state, first, last, group.seen, group.linkCount);
-      return last ? null : group;
-    });
-    @SuppressWarnings("unchecked")
-    Sighting<S> sighting = (Sighting<S>) result[0];
-    return sighting;
+      synchronized (group) {
+        if (group.closed) {
+          continue;
+        }
+        boolean first = group.seen == 0;
+        if (first) {
+          group.state = newState.get();
+        }
+        // a link made during the walk raises the count; trust the largest one seen
+        group.linkCount = Math.max(group.linkCount, linkCount);
+        group.seen++;
+        record.accept(group.state);
+        boolean last = group.seen >= group.linkCount;
+        if (last) {
+          group.closed = true;
+          open.remove(id, group);
+        }
+        return new Sighting<>(group.state, first, last, group.seen, group.linkCount);
+      }
+    }
   }
 
   /** How many groups are open now. */
@@ -76,6 +93,14 @@ public final class HardLinkTracker<S> {
 
   /** Calls {@code action} for each group still open; at the end of a walk, the partial ones. */
   public void forEachOpen(Consumer<OpenGroup<S>> action) {
-    open.forEach((id, g) -> action.accept(new OpenGroup<>(id, g.state, g.seen, g.linkCount)));
+    open.forEach((id, g) -> {
+      OpenGroup<S> group;
+      synchronized (g) {
+        group = g.closed || g.seen == 0 ? null : new OpenGroup<>(id, g.state, g.seen, g.linkCount);
+      }
+      if (group != null) {
+        action.accept(group);
+      }
+    });
   }
 }
