@@ -66,8 +66,12 @@ public final class MirrorIndex implements AutoCloseable {
   /** The records of a directory too large for one value, by relative path. */
   private final MVMap<String, byte[]> named;
   private final MVMap<String, String> ids;
-  /** Identity lookups repeat (a group's names, a moved tree): the hot part, cached and bounded. */
-  private final LoadingCache<FileId, Optional<String>> pathsById;
+  /**
+   * Identity lookups repeat (a group's names, a moved tree): the hot part, cached and bounded.
+   * Made on the first lookup: a run in which nothing moved makes none, and building the cache
+   * costs about 20 ms of a start-up.
+   */
+  private volatile LoadingCache<FileId, Optional<String>> pathsById;
   /**
    * The directories this run holds records of: each one the walk is in, and a few more that a
    * removal from outside touched (written back when there are too many, and at the commit).
@@ -90,8 +94,6 @@ public final class MirrorIndex implements AutoCloseable {
     this.directories = store == null ? null : openBytes(store, "directories");
     this.named = store == null ? null : openBytes(store, "named");
     this.ids = store == null ? null : openStrings(store, "ids");
-    this.pathsById = Caffeine.newBuilder().maximumSize(16_384)
-        .build(id -> Optional.ofNullable(ids == null ? null : ids.get(id.toString())));
     this.previousAvailable = previousAvailable;
     this.unavailableReason = unavailableReason;
     this.temp = temp;
@@ -341,9 +343,32 @@ public final class MirrorIndex implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      return pathsById.get(id);
+      return pathsById().get(id);
     } catch (RuntimeException e) {
       return Optional.empty();
+    }
+  }
+
+  private LoadingCache<FileId, Optional<String>> pathsById() {
+    LoadingCache<FileId, Optional<String>> cache = pathsById;
+    if (cache == null) {
+      synchronized (this) {
+        cache = pathsById;
+        if (cache == null) {
+          cache = Caffeine.newBuilder().maximumSize(16_384)
+              .build(id -> Optional.ofNullable(ids == null ? null : ids.get(id.toString())));
+          pathsById = cache;
+        }
+      }
+    }
+    return cache;
+  }
+
+  /** Drops what the cache holds for {@code id}; a cache not yet made holds nothing. */
+  private void invalidate(FileId id) {
+    LoadingCache<FileId, Optional<String>> cache = pathsById;
+    if (cache != null) {
+      cache.invalidate(id);
     }
   }
 
@@ -446,7 +471,7 @@ public final class MirrorIndex implements AutoCloseable {
   /** Keeps where a record's source file object is, to find it there if it moves. */
   void noteIdentity(String path, IndexRecord record) {
     ids.put(record.sourceId().toString(), path);
-    pathsById.invalidate(record.sourceId());
+    invalidate(record.sourceId());
   }
 
   /** Drops the identity-to-path entry of a removed record, if it still names that path. */
@@ -455,7 +480,7 @@ public final class MirrorIndex implements AutoCloseable {
       FileId id = IndexRecord.decode(raw, offset, length).sourceId();
       if (path.equals(ids.get(id.toString()))) {
         ids.remove(id.toString());
-        pathsById.invalidate(id);
+        invalidate(id);
       }
     } catch (IOException e) {
       // a damaged record: its identity entry is harmless, a move must match size and time too
