@@ -829,24 +829,29 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
   /** statx of {@code name} in the directory {@code dirFd}; null when nothing has that name. */
   private FileStatus statIfExists(int dirFd, byte[] name, Path path) throws IOException {
-    return statIfExists(dirFd, name, () -> path);
+    FileStatus s = statx(dirFd, name);
+    return s != null ? s : statFailed(Native.getLastError(), path);
   }
 
-  /** As above, the path (for messages, and a kernel without statx) made only when wanted. */
-  private FileStatus statIfExists(int dirFd, byte[] name, java.util.function.Supplier<Path> path) throws IOException {
+  /**
+   * A name's status, or null with the error left for {@link Native#getLastError()}: the path for
+   * a message is made only on failure, and no function to make it is built for each name.
+   */
+  private static FileStatus statx(int dirFd, byte[] name) {
     byte[] b = STATX_BUFFER.get();
-    if (LinuxLibc.Quiet.statx(dirFd, name, LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
-        LinuxLibc.STATX_BASIC_STATS, b) == 0) {
-      return status(b);
-    }
-    int errno = Native.getLastError();
+    return LinuxLibc.Quiet.statx(dirFd, name, LinuxLibc.AT_SYMLINK_NOFOLLOW | LinuxLibc.AT_NO_AUTOMOUNT,
+        LinuxLibc.STATX_BASIC_STATS, b) == 0 ? status(b) : null;
+  }
+
+  /** After a failed statx: null for a name that is not there, else the error. */
+  private FileStatus statFailed(int errno, Path path) throws IOException {
     if (errno == 2) {
       return null;
     }
     if (errno == LinuxLibc.ENOSYS) {
-      return super.statIfExists(path.get());
+      return super.statIfExists(path);
     }
-    throw error(errno, path.get(), "cannot read status");
+    throw error(errno, path, "cannot read status");
   }
 
   /**
@@ -935,7 +940,8 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
 
     @Override
     public FileStatus statIfExists(int i) throws IOException {
-      return LinuxFileSystemAccess.this.statIfExists(fd, names[i], () -> dir.resolve(name(i)));
+      FileStatus s = statx(fd, names[i]);
+      return s != null ? s : statFailed(Native.getLastError(), dir.resolve(name(i)));
     }
   }
 
