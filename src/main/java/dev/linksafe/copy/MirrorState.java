@@ -235,11 +235,15 @@ final class MirrorState {
    */
   void deleteExtras(FileSystemAccess dst, Path directory, String directoryKey, Set<String> seen,
       boolean folding) throws IOException {
-    try (DirectoryStream<Path> children = dst.newDirectoryStream(directory)) {
-      for (Path child : children) {
+    // listed as the walk lists (getdents64 where there is one), not through the JDK's stream,
+    // which makes a path and a string per name: this runs for every directory that changed
+    try (FileSystemAccess.Listing children = dst.list(directory)) {
+      for (int i = 0; i < children.size(); i++) {
+        Path childName = children.name(i);
+        Path child = directory.resolve(childName);
         // by its bytes: a name that is not valid in the name encoding is still told apart
-        String name = RawNames.name(child);
-        String key = directoryKey.isEmpty() ? child.getFileName().toString() : directoryKey + "/" + child.getFileName();
+        String name = RawNames.name(childName);
+        String key = directoryKey.isEmpty() ? childName.toString() : directoryKey + "/" + childName;
         // where DST ignores case it may show a name in another case than the source has it
         if (seen.contains(folding ? CaseFolding.fold(name) : name) || unreadable.contains(key)) {
           continue;
