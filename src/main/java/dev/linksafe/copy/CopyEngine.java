@@ -128,9 +128,7 @@ public final class CopyEngine {
     if (!options.dryRun()) {
       MirrorIndex.markRunning(file);
     }
-    java.time.Instant now = java.time.Instant.now();
-    return new MirrorState(m, MirrorIndex.open(file, source, target,
-        now.getEpochSecond() * 1_000_000_000L + now.getNano(), options.dryRun()), unfinished,
+    return new MirrorState(m, MirrorIndex.open(file, source, target, MirrorIndex.nowNanos(), options.dryRun()), unfinished,
         options.walk().excludes());
   }
 

@@ -116,7 +116,7 @@ final class MirrorState {
   /** Records what this run saw and left for an entry. */
   void record(DirectoryRecords records, String key, Entry entry, FileId destinationId) {
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    records.put(nameOf(key), IndexRecord.of(entry.status(), target, destinationId, index.recordedNanos()));
+    records.put(nameOf(key), IndexRecord.of(entry.status(), target, destinationId, records.recordedNanos()));
   }
 
   /** An unchanged name: its record stands, unless it is a new index being built from scratch. */

@@ -33,6 +33,8 @@ public final class DirectoryRecords {
   private final String key;
   /** Whether the walk has entered the directory (else a removal from outside made this). */
   boolean entered;
+  /** When the walk entered it: before it listed the directory and looked at any of its names. */
+  long enteredNanos;
 
   private boolean loaded;
   private boolean split;
@@ -51,6 +53,16 @@ public final class DirectoryRecords {
 
   String key() {
     return key;
+  }
+
+  /**
+   * The time a record of one of its names carries: when the walk entered the directory, which
+   * comes before the look at the name that the record keeps. Later than the run's start, it
+   * lets the racily-clean rule trust a name sooner; a name changed after the look has a time
+   * no older than this (less a clock tick, which the rule's window covers).
+   */
+  public long recordedNanos() {
+    return entered ? enteredNanos : index.recordedNanos();
   }
 
   /** The path of one of its names, as the identity map and a split directory's records know it. */

@@ -21,15 +21,16 @@ import java.nio.charset.StandardCharsets;
  * @param linkCount its number of names
  * @param linkTarget the symlink target, or null
  * @param destinationId the destination file object written for it, or null
- * @param recordedNanos when the run that recorded it started: times not safely older than this
- *     cannot prove the file unchanged
+ * @param recordedNanos a time before the look at the file that this record keeps (when the walk
+ *     entered its directory, or the run's start): times not safely older than this cannot prove
+ *     the file unchanged
  */
 public record IndexRecord(EntryKind kind, FileId sourceId, long size, long modifiedNanos,
     long changedNanos, int linkCount, String linkTarget, FileId destinationId, long recordedNanos) {
 
   private static final int FORMAT = 3;
 
-  /** The record for a source status as seen now by a run that started at {@code recordedNanos}. */
+  /** The record for a source status looked at after {@code recordedNanos}. */
   public static IndexRecord of(FileStatus s, String linkTarget, FileId destinationId, long recordedNanos) {
     return new IndexRecord(s.kind(), s.id(), s.size(), s.modifiedNanos(), s.changedNanos(),
         s.linkCount(), linkTarget, destinationId, recordedNanos);

@@ -249,9 +249,15 @@ public final class MirrorIndex implements AutoCloseable {
     return unavailableReason;
   }
 
-  /** When this run started; its records carry it. */
+  /** When this run started; records made outside the walk's directories carry it. */
   public long recordedNanos() {
     return recordedNanos;
+  }
+
+  /** The wall clock in nanoseconds since the epoch, as file times count. */
+  public static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   /**
@@ -267,7 +273,10 @@ public final class MirrorIndex implements AutoCloseable {
       } else if (!held.entered) {
         detached.decrementAndGet();
       }
-      held.entered = true;
+      if (!held.entered) {
+        held.entered = true;
+        held.enteredNanos = nowNanos();
+      }
       return held;
     });
   }

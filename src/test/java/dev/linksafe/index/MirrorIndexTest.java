@@ -211,6 +211,24 @@ class MirrorIndexTest {
     }
   }
 
+  /**
+   * A record carries the time its directory was entered, which comes before any look at its
+   * names: later than the run's start (so a name is trusted sooner), never later than the look.
+   */
+  @Test
+  void recordsCarryTheTimeTheirDirectoryWasEntered() throws Exception {
+    try (MirrorIndex index = openIndex(1_000L)) {
+      long before = MirrorIndex.nowNanos();
+      DirectoryRecords d = index.enter("d");
+      long after = MirrorIndex.nowNanos();
+      assertTrue(d.recordedNanos() >= before && d.recordedNanos() <= after, "entered between the two clock reads");
+      Thread.sleep(5);
+      assertEquals(d, index.enter("d"), "entered again: the same records");
+      assertTrue(d.recordedNanos() <= after, "the first entering counts, never a later one");
+      index.leave(d);
+    }
+  }
+
   /** A run that is not committed leaves the previous records as they were. */
   @Test
   void aRunClosedWithoutCommitChangesNothing() throws Exception {
