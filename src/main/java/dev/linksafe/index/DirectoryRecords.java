@@ -21,8 +21,12 @@ import java.util.function.BiConsumer;
  * parallel.
  */
 public final class DirectoryRecords {
-  /** Above this many names a directory's records are stored one by one, keyed by path. */
-  static final int SPLIT_LIMIT = 4096;
+  /**
+   * Above this many names a directory's records are stored one by one, keyed by path. At about
+   * 35 bytes a record the largest single value is about 600 KB; below it a name costs a binary
+   * search in the loaded value, above it a look-up by whole path in the store's tree.
+   */
+  static final int SPLIT_LIMIT = 16_384;
   private static final byte VALUE_WHOLE = 1;
   private static final byte VALUE_SPLIT = 2;
   /** A name this run removed (an empty array is never an encoded record). */
