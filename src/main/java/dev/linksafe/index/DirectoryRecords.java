@@ -15,9 +15,10 @@ import java.util.function.BiConsumer;
  * the directory is left). One look-up in the store serves the whole directory, and a name is
  * compared as a name, not as a whole path.
  *
- * <p>A directory of more than {@link #SPLIT_LIMIT} names is kept name by name instead (its
- * value says so), so that neither a look-up nor a run's changes ever hold more than that many
- * records of one directory in memory. Safe from any thread: a directory's names are visited in
+ * <p>A directory of more than {@link #SPLIT_LIMIT} names, or whose value would pass
+ * {@link #SPLIT_BYTES} (long symlink targets), is kept name by name instead (its value says so),
+ * so that neither a look-up nor a run's changes ever hold more than that of one directory in
+ * memory. Safe from any thread: a directory's names are visited in
  * parallel.
  */
 public final class DirectoryRecords {
@@ -27,6 +28,8 @@ public final class DirectoryRecords {
    * search in the loaded value, above it a look-up by whole path in the store's tree.
    */
   static final int SPLIT_LIMIT = 16_384;
+  /** Above this many bytes too (records with symlink targets of up to 4 KB each). */
+  static final int SPLIT_BYTES = 1 << 20;
   private static final byte VALUE_WHOLE = 1;
   private static final byte VALUE_SPLIT = 2;
   /** A name this run removed (an empty array is never an encoded record). */
@@ -49,6 +52,8 @@ public final class DirectoryRecords {
   private int[] lengths;
   /** This run's records by name ({@link #REMOVED} for a name that went), at most SPLIT_LIMIT. */
   private final Map<String, byte[]> changes = new HashMap<>();
+  /** The bytes of the records in {@link #changes}, counted as they come (an upper bound). */
+  private long changedBytes;
 
   DirectoryRecords(MirrorIndex index, String key) {
     this.index = index;
@@ -111,10 +116,11 @@ public final class DirectoryRecords {
       before = index.putNamed(pathOf(name), encoded);
     } else {
       before = changes.put(name, encoded);
+      changedBytes += name.length() + encoded.length;
       if (before == null) {
         before = previous(name);
       }
-      if (changes.size() > SPLIT_LIMIT) {
+      if (changes.size() > SPLIT_LIMIT || changedBytes > SPLIT_BYTES) {
         spill();
       }
     }
@@ -267,7 +273,7 @@ public final class DirectoryRecords {
         p += order == 0 ? 1 : 0;
       }
     }
-    if (count > SPLIT_LIMIT) {
+    if (count > SPLIT_LIMIT || out.size() > SPLIT_BYTES) {
       spill();
       return;
     }
@@ -282,6 +288,7 @@ public final class DirectoryRecords {
       index.putDirectoryValue(key, written);
     }
     changes.clear();
+    changedBytes = 0;
     value = written;
     try {
       parse(written);
@@ -327,6 +334,7 @@ public final class DirectoryRecords {
     });
     index.putDirectoryValue(key, new byte[] {VALUE_SPLIT});
     changes.clear();
+    changedBytes = 0;
     split = true;
     value = null;
     names = null;

@@ -211,6 +211,30 @@ class MirrorIndexTest {
     }
   }
 
+  /** Records with long symlink targets: a directory is kept name by name once its value would pass the byte bound. */
+  @Test
+  void aDirectoryOfLongLinkTargetsIsKeptNameByNameByItsSize() throws Exception {
+    String target = "t/".repeat(2000); // 4,000 bytes, as long as a symlink target gets
+    int names = DirectoryRecords.SPLIT_BYTES / target.length() + 10; // far fewer than SPLIT_LIMIT
+    try (MirrorIndex index = openIndex(1_000L)) {
+      DirectoryRecords links = index.enter("links");
+      for (int i = 0; i < names; i++) {
+        FileStatus s = new FileStatus(EntryKind.SYMLINK, new FileId(2, i), target.length(), 1, 1, 1, 1, 0777, 0, 0, 0);
+        links.put("l" + i, IndexRecord.of(s, target + i, null, 1_000L));
+      }
+      index.leave(links);
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(2_000L)) {
+      assertTrue(DirectoryRecords.isSplit(index.directoryValue("links")), "stored name by name");
+      DirectoryRecords links = index.enter("links");
+      for (int i = 0; i < names; i += 7) {
+        assertEquals(target + i, links.get("l" + i).linkTarget());
+      }
+      index.leave(links);
+    }
+  }
+
   /**
    * A record carries the time its directory was entered, which comes before any look at its
    * names: later than the run's start (so a name is trusted sooner), never later than the look.
