@@ -31,9 +31,7 @@ public final class HardLinkTracker<S> {
     /** Its last name was seen and it left the map: a later sighting starts a new group. */
     boolean closed;
 
-    Group(int linkCount) {
-      this.linkCount = linkCount;
-    }
+    Group() {}
   }
 
   private final Map<FileId, Group<S>> open = new ConcurrentHashMap<>();
@@ -58,7 +56,8 @@ public final class HardLinkTracker<S> {
     while (true) {
       Group<S> group = open.get(id);
       if (group == null) {
-        Group<S> made = new Group<>(linkCount);
+        // its count is set under the lock with its first sighting: whoever locks first is first
+        Group<S> made = new Group<>();
         group = open.putIfAbsent(id, made);
         if (group == null) {
           group = made;
@@ -70,7 +69,13 @@ public final class HardLinkTracker<S> {
         }
         boolean first = group.seen == 0;
         if (first) {
-          group.state = newState.get();
+          try {
+            group.state = newState.get();
+          } catch (RuntimeException | Error e) {
+            group.closed = true; // no group is left behind without a name
+            open.remove(id, group);
+            throw e;
+          }
         }
         // a link made during the walk raises the count; trust the largest one seen
         group.linkCount = Math.max(group.linkCount, linkCount);
