@@ -4,6 +4,8 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Map;
 
 /**
@@ -59,7 +61,8 @@ final class Output {
       v /= 1024;
       u++;
     }
-    long tenths = Math.round(v * 10);
-    return tenths / 10 + "." + tenths % 10 + " " + units[u];
+    // half up on the number's shortest decimal form, as "%.1f" rounds (v * 10 would round
+    // once more in binary, and tip 7.949999999999999 over to 8.0)
+    return new BigDecimal(Double.toString(v)).setScale(1, RoundingMode.HALF_UP) + " " + units[u];
   }
 }

@@ -17,8 +17,9 @@ class OutputTest {
 
   @Test
   void bytesRoundsToOneDecimalAsBefore() {
+    // 8950904259398860 bytes are 7.949999999999999 PiB: "%.1f" prints 7.9, rounding v * 10 gave 8.0
     long[] samples = {1_024, 1_536, 10_239, 1_048_575, 1_048_576, 5L << 30, (3L << 40) + (1L << 39),
-        Long.MAX_VALUE};
+        8_950_904_259_398_860L, Long.MAX_VALUE};
     String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
     for (long n : samples) {
       double v = n;
