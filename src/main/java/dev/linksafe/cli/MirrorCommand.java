@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
         + "costs one look at DST, renames at the source done as renames at DST (with --delete), and "
         + "with --delete, names gone from SRC removed from DST.",
         "The index is a cache in ~/.cache/linksafe (or --index-dir): deleting it costs time, "
-        + "never correctness. A name whose time is within two seconds of the previous run is "
-        + "checked again.", ""},
+        + "never correctness. A name whose time is within two seconds of when the previous run "
+        + "looked at its directory is checked again.", ""},
     footer = ExitCodes.HELP_FOOTER)
 final class MirrorCommand extends CopyCommand {
   @Option(names = "--delete",

@@ -105,24 +105,20 @@ final class MirrorState {
       return null;
     }
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    IndexRecord record = records.get(nameOf(key));
+    IndexRecord record = records.get(MirrorIndex.nameOf(key));
     return record != null && MirrorIndex.trusted(record) && record.matches(entry.status(), target) ? record : null;
-  }
-
-  private static String nameOf(String key) {
-    return key.substring(key.lastIndexOf('/') + 1);
   }
 
   /** Records what this run saw and left for an entry. */
   void record(DirectoryRecords records, String key, Entry entry, FileId destinationId) {
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    records.put(nameOf(key), IndexRecord.of(entry.status(), target, destinationId, records.recordedNanos()));
+    records.put(MirrorIndex.nameOf(key), IndexRecord.of(entry.status(), target, destinationId, records.recordedNanos()));
   }
 
   /** An unchanged name: its record stands, unless it is a new index being built from scratch. */
   void recordUnchanged(DirectoryRecords records, String key, IndexRecord record) {
     if (!index.isPreviousAvailable()) {
-      records.put(nameOf(key), record);
+      records.put(MirrorIndex.nameOf(key), record);
     }
   }
 

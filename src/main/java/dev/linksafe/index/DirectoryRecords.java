@@ -76,7 +76,12 @@ public final class DirectoryRecords {
 
   /** The path of one of its names, as the identity map and a split directory's records know it. */
   String pathOf(String name) {
-    return key.isEmpty() ? name : key + "/" + name;
+    return pathOf(key, name);
+  }
+
+  /** The path of {@code name} in the directory {@code directory} ("" for the root). */
+  static String pathOf(String directory, String name) {
+    return directory.isEmpty() ? name : directory + "/" + name;
   }
 
   /**
@@ -173,7 +178,7 @@ public final class DirectoryRecords {
     if (raw == null || raw.length == 0) {
       return;
     }
-    if (raw[0] == VALUE_SPLIT) {
+    if (isSplit(raw)) {
       split = true;
       return;
     }
@@ -218,7 +223,7 @@ public final class DirectoryRecords {
 
   /** Calls {@code each} with every name of the previous value and its record's bytes. */
   static void forEachIn(byte[] raw, BiConsumer<String, byte[]> each) throws IOException {
-    if (raw == null || raw.length == 0 || raw[0] == VALUE_SPLIT) {
+    if (raw == null || raw.length == 0 || isSplit(raw)) {
       return;
     }
     DirectoryRecords parsed = new DirectoryRecords(null, "");

@@ -107,7 +107,6 @@ public final class MirrorIndex implements AutoCloseable {
         new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
   }
 
-
   private static MVStore.Builder builder(Path file, int cacheMegabytes) {
     return new MVStore.Builder().fileName(file.toString()).cacheSize(cacheMegabytes).keysPerPage(KEYS_PER_PAGE);
   }
@@ -326,7 +325,8 @@ public final class MirrorIndex implements AutoCloseable {
     return slash < 0 ? "" : path.substring(0, slash);
   }
 
-  private static String nameOf(String path) {
+  /** The last name of a relative path ('/' separators). */
+  public static String nameOf(String path) {
     return path.substring(path.lastIndexOf('/') + 1);
   }
 
@@ -433,7 +433,7 @@ public final class MirrorIndex implements AutoCloseable {
     byte[] value = directories.remove(key);
     try {
       DirectoryRecords.forEachIn(value, (name, raw) -> forgetIdentity(raw, 0, raw.length,
-          key.isEmpty() ? name : key + "/" + name));
+          DirectoryRecords.pathOf(key, name)));
     } catch (IOException e) {
       // a damaged value: its identity entries are harmless, a move must match size and time too
     }
@@ -543,7 +543,6 @@ public final class MirrorIndex implements AutoCloseable {
    * rewrite every few nights.
    */
   static final int MIN_FILL_PERCENT = 50;
-
 
   /**
    * Copies the committed index into a new file beside it, returned to be renamed into place.

@@ -1003,7 +1003,6 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return names.toArray(new byte[0][]);
   }
 
-  /** A statx buffer as a status. */
   /** Native-order views of the statx buffer: no ByteBuffer made for each of a walk's names. */
   private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.nativeOrder());
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
@@ -1017,6 +1016,7 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return new FileId(makedev((int) INT.get(b, 136), (int) INT.get(b, 140)), (long) LONG.get(b, 32));
   }
 
+  /** A statx buffer as a status. */
   private static FileStatus status(byte[] b) {
     int mode = statxMode(b);
     return new FileStatus(
