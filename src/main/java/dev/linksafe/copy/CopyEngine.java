@@ -108,7 +108,7 @@ public final class CopyEngine {
       }
       mirror.finish(source, target, sourceAccess, targetAccess, options.owners(), options.dryRun(),
           (key, e) -> run.fail(new Problem(key, "cannot delete what the source no longer has: " + Problem.reason(e))));
-      mirror.commit();
+      mirror.commit(run.problems.isEmpty());
       return run.report();
     } finally {
       mirror.close();
@@ -326,6 +326,11 @@ public final class CopyEngine {
     final boolean ignoresCase;
     /** The precision at which DST keeps modification times, in nanoseconds. */
     final long granularity;
+    /**
+     * The last run deleted as this one does and nothing failed, so it left no name at DST that
+     * its source lacked but excluded ones (see {@link #asLeft}).
+     */
+    final boolean leftComplete;
 
     Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, boolean createdRoot,
         MirrorState mirror) {
@@ -339,6 +344,7 @@ public final class CopyEngine {
       this.shortNames = src.supportsShortNames() && dst.supportsShortNames() && !options.dryRun();
       this.ignoresCase = !options.dryRun() && CaseFolding.ignoresCase(dst, targetRoot);
       this.granularity = dst.timeGranularityNanos();
+      this.leftComplete = mirror.previousLeftComplete();
     }
 
     /** Keeps a DOS 8.3 short name, NTFS to NTFS; after the rename, which would drop it. */
@@ -431,7 +437,7 @@ public final class CopyEngine {
         tick(0);
         boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
         return new Directory(parent, entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
-            mirror.deletes() && descended && !(indexed && asLeft(existing, entry)), ignoresCase,
+            mirror.deletes() && descended && !(indexed && leftComplete && asLeft(existing, entry)), ignoresCase,
             shadowedNames(entry), indexed, mirror.enter(key));
       } catch (IOException e) {
         problem(entry, "cannot create directory", e);
@@ -442,9 +448,11 @@ public final class CopyEngine {
     /**
      * Whether a DST directory can hold no name that its source lacks, so that --delete need not
      * list it: the index proves the source directory unchanged since the last complete run (no
-     * name added, removed or renamed in it: any would have changed its times), and DST still
-     * has the modification time that run gave it (a name added there since would have changed
-     * it). Without the index, or with either time changed, the directory is listed.
+     * name added, removed or renamed in it: any would have changed its times), that run deleted
+     * what its source lacked with the same exclude patterns and without a failure
+     * ({@link #leftComplete}: a run without --delete, or one that kept names an exclude pattern
+     * no longer keeps, leaves them), and DST still has the modification time that run gave it
+     * (a name added there since would have changed it). Otherwise the directory is listed.
      */
     private boolean asLeft(FileStatus existing, Entry entry) {
       return existing != null && existing.kind() == EntryKind.DIRECTORY

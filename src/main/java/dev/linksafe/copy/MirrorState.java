@@ -78,6 +78,22 @@ final class MirrorState {
     return options.delete();
   }
 
+  /**
+   * How this run deletes, as the index remembers it: --delete with these exclude patterns (the
+   * names they keep at DST are the only ones a complete run leaves there).
+   */
+  private String deletion() {
+    return "delete\n" + String.join("\n", excludes.patterns());
+  }
+
+  /**
+   * Whether the last run left no name at DST that its source lacked (but excluded ones), so
+   * that a directory whose source and DST times are as that run left them needs no listing.
+   */
+  boolean previousLeftComplete() {
+    return options.delete() && index.leftComplete(deletion());
+  }
+
   boolean checksums() {
     return options.checksum();
   }
@@ -348,8 +364,13 @@ final class MirrorState {
     deleted.add(dst.deleteTree(path, dryRun));
   }
 
-  /** Makes this run's index the pair's index. */
-  void commit() throws IOException {
+  /**
+   * Makes this run's index the pair's index.
+   *
+   * @param clean whether the run had no failure: a deletion that failed leaves a name behind
+   */
+  void commit(boolean clean) throws IOException {
+    index.noteLeftComplete(options.delete() && clean ? deletion() : null);
     index.commit();
   }
 

@@ -248,6 +248,42 @@ public final class MirrorIndex implements AutoCloseable {
     return unavailableReason;
   }
 
+  /**
+   * Whether the last committed run left every destination directory it walked with no name that
+   * its source lacked, except those {@code deletion} (this run's way of deleting: see
+   * {@link #noteLeftComplete}) keeps: only then may an unchanged directory skip the listing
+   * that finds names to delete. A run without --delete, with other exclude patterns, or with a
+   * failure may have left names that this one must remove.
+   */
+  public boolean leftComplete(String deletion) {
+    if (!previousAvailable) {
+      return false;
+    }
+    try {
+      return deletion.equals(store.<String, String>openMap("meta").get(LEFT_COMPLETE));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Records with this run's commit whether it left every directory with no name its source
+   * lacks but those {@code deletion} keeps ({@code null}: it may have left some).
+   */
+  public void noteLeftComplete(String deletion) {
+    if (!isWritable()) {
+      return;
+    }
+    MVMap<String, String> meta = store.openMap("meta");
+    if (deletion == null) {
+      meta.remove(LEFT_COMPLETE);
+    } else {
+      meta.put(LEFT_COMPLETE, deletion);
+    }
+  }
+
+  private static final String LEFT_COMPLETE = "leftComplete";
+
   /** When this run started; records made outside the walk's directories carry it. */
   public long recordedNanos() {
     return recordedNanos;

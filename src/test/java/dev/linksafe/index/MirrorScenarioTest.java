@@ -234,6 +234,55 @@ class MirrorScenarioTest {
   }
 
   /**
+   * A run without --delete leaves at DST the names its source lost, and one with an exclude
+   * pattern leaves the excluded ones; a later --delete run must remove them even where the
+   * index proves the source directory unchanged since, as it would without the index.
+   */
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void namesAnEarlierRunKeptAreDeletedByALaterRunThatDeletes(IndexState state) throws Exception {
+    mirroredSample(state);
+    Files.delete(src.resolve("docs/report.txt"));
+    Files.writeString(src.resolve("photos/scratch.log"), "log");
+    age();
+    outOfTheRacyWindow();
+    mirrorWith(false, List.of()); // keeps docs/report.txt at DST
+    assertTrue(Files.exists(dst.resolve("docs/report.txt")));
+    Thread.sleep(10);
+    CopyReport deleting = mirrorWith(true, List.of());
+    assertFalse(Files.exists(dst.resolve("docs/report.txt")), deleting.toString());
+    Trees.assertIdentical(src, dst);
+
+    Files.delete(src.resolve("photos/scratch.log"));
+    age();
+    outOfTheRacyWindow();
+    mirrorWith(true, List.of("*.log")); // the excluded name stays at DST
+    assertTrue(Files.exists(dst.resolve("photos/scratch.log")));
+    CopyReport withoutPattern = mirrorWith(true, List.of());
+    assertFalse(Files.exists(dst.resolve("photos/scratch.log")), withoutPattern.toString());
+    Trees.assertIdentical(src, dst);
+    CopyReport idle = mirrorWith(true, List.of());
+    assertEquals(0, idle.deleted(), idle.toString());
+  }
+
+  /**
+   * Waits until the status change times that {@link #age} left are old enough for the next
+   * run's records to prove their directories unchanged.
+   */
+  private static void outOfTheRacyWindow() throws InterruptedException {
+    Thread.sleep(MirrorIndex.RACY_WINDOW_NANOS / 1_000_000 + 100);
+  }
+
+  private CopyReport mirrorWith(boolean delete, List<String> excludes) throws IOException {
+    CopyOptions defaults = CopyOptions.defaults(true);
+    CopyOptions options = defaults.withMirror(new MirrorOptions(indexDir, delete, false))
+        .withWalk(defaults.walk().withExcludes(dev.linksafe.scan.ExcludeFilter.of(excludes)));
+    CopyReport r = new CopyEngine(options).copy(src, dst);
+    assertEquals(0, r.errors(), () -> r.problems().toString());
+    return r;
+  }
+
+  /**
    * A directory whose source the index proves unchanged keeps its extended attributes without
    * their being read again; a change of them moves the directory's change time, so the next
    * run copies them.
