@@ -886,6 +886,12 @@ public final class CopyEngine {
             && !Planner.sameTime(there.modifiedNanos(), s.modifiedNanos(), granularity))) {
           return false;
         }
+        // a chmod or chown at DST leaves its time alone: the look that would repair it without
+        // the index must find it with the index too (a symlink's mode is not its own)
+        if (s.kind() != EntryKind.SYMLINK && s.kind() != EntryKind.DIRECTORY && (there.mode() != s.mode()
+            || options.owners() && (there.uid() != s.uid() || there.gid() != s.gid()))) {
+          return false;
+        }
         if (s.kind() == EntryKind.REGULAR_FILE) {
           return there.size() == s.size()
               && (record.destinationId() == null ? there.linkCount() == 1 : there.id().equals(record.destinationId()));

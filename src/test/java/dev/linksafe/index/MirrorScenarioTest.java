@@ -234,6 +234,37 @@ class MirrorScenarioTest {
   }
 
   /**
+   * chmod (and, as root, chown) at DST leave the modification time alone; a run whose index
+   * proves the source unchanged must still put back the source's mode and owner, as a run
+   * without the index does, for a single file and for a hard-link group's file.
+   */
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void aModeOrOwnerChangedAtTheDestinationIsPutBack(IndexState state) throws Exception {
+    mirroredSample(state);
+    outOfTheRacyWindow();
+    mirror(state); // records that prove the source unchanged
+    var mode = java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-");
+    Files.setPosixFilePermissions(dst.resolve("empty.txt"), mode);
+    Files.setPosixFilePermissions(dst.resolve("photos/a.jpg"), mode);
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (root) {
+      Files.setAttribute(dst.resolve("docs/report.txt"), "unix:uid", 65534);
+    }
+    CopyReport r = mirror(state); // identical to the source again, modes and owners included
+    assertEquals(0, r.filesCopied(), r.toString());
+    assertTrue(r.updatedMetadata() >= 2, r.toString());
+    assertEquals(Files.getPosixFilePermissions(src.resolve("empty.txt")),
+        Files.getPosixFilePermissions(dst.resolve("empty.txt")));
+    assertEquals(Files.getPosixFilePermissions(src.resolve("photos/a.jpg")),
+        Files.getPosixFilePermissions(dst.resolve("photos/a-copy.jpg")));
+    if (root) {
+      assertEquals(Files.getAttribute(src.resolve("docs/report.txt"), "unix:uid"),
+          Files.getAttribute(dst.resolve("docs/report.txt"), "unix:uid"));
+    }
+  }
+
+  /**
    * A run without --delete leaves at DST the names its source lost, and one with an exclude
    * pattern leaves the excluded ones; a later --delete run must remove them even where the
    * index proves the source directory unchanged since, as it would without the index.
