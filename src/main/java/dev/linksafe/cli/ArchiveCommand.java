@@ -7,10 +7,14 @@ import dev.linksafe.model.Problem;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import dev.linksafe.platform.TempNames;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,24 +65,7 @@ final class ArchiveCommand implements Callable<Integer> {
       }
       report = new TarWriter(excludes, null, xattrs).write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
     } else {
-      // written beside its final name and renamed: an interrupted run leaves no half archive
-      Path target = Path.of(file).toAbsolutePath();
-      if (Files.isDirectory(target)) {
-        throw new UsageException(file + " is a directory: give the archive's file name");
-      }
-      Path temp = target.resolveSibling(".~linksafe." + target.getFileName() + ".tmp");
-      try (OutputStream out = create(temp, target)) {
-        // an archive written inside the tree leaves itself out
-        var self = dev.linksafe.platform.Platforms.forPath(temp).stat(temp).id();
-        report = new TarWriter(excludes, self, xattrs).write(source, out, c);
-        try {
-          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-          throw new FileSystemException(target.toString(), null, "cannot write the archive: " + Problem.reason(e));
-        }
-      } finally {
-        deleteQuietly(temp);
-      }
+      report = writeFile(Path.of(file).toAbsolutePath(), c, excludes);
     }
     var err = spec.commandLine().getErr();
     var out = file.equals("-") ? err : spec.commandLine().getOut();
@@ -94,22 +81,124 @@ final class ArchiveCommand implements Callable<Integer> {
     return report.errors() > 0 ? ExitCodes.PROBLEMS : ExitCodes.OK;
   }
 
-  /** Removes the temporary file of a failed run, if it was made; never masks that failure. */
+  /**
+   * Writes the archive to {@code named}. A regular file, or a name not there yet, is written
+   * beside its final place (through a symlink at the name: beside what it points at) and renamed
+   * into place, so an interrupted run leaves no half archive and a symlink stays a symlink.
+   * Anything else that is there (a device, a FIFO, a pipe given as /dev/fd/N) is written
+   * through, as tar writes it: renaming over it would replace the device or the pipe with a file.
+   */
+  private ArchiveReport writeFile(Path named, Compression c, dev.linksafe.scan.ExcludeFilter excludes)
+      throws IOException {
+    if (Files.isDirectory(named)) {
+      throw new UsageException(file + " is a directory: give the archive's file name");
+    }
+    if (Files.exists(named) && !Files.isRegularFile(named)) {
+      try (OutputStream out = openThrough(named)) {
+        return new TarWriter(excludes, null, xattrs).write(source, out, c);
+      }
+    }
+    Path target = finalPlace(named);
+    Path temp = null;
+    try {
+      temp = createBeside(target, named);
+      try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
+        // an archive written inside the tree leaves itself out
+        var self = dev.linksafe.platform.Platforms.forPath(temp).stat(temp).id();
+        ArchiveReport report = new TarWriter(excludes, self, xattrs).write(source, out, c);
+        out.close();
+        try {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+          throw new FileSystemException(named.toString(), null, "cannot write the archive: " + Problem.reason(e));
+        }
+        return report;
+      }
+    } finally {
+      if (temp != null) {
+        deleteQuietly(temp);
+      }
+    }
+  }
+
+  /**
+   * Where an archive named {@code named} ends up: the name itself, or what the symlink standing
+   * there points at (followed to the end, dangling too, as tar writes through it).
+   */
+  private static Path finalPlace(Path named) throws IOException {
+    Path at = named;
+    for (int hops = 0; Files.isSymbolicLink(at); hops++) {
+      if (hops == 40) {
+        throw new FileSystemException(named.toString(), null, "cannot write the archive: too many levels of symbolic links");
+      }
+      Path parent = at.getParent().toRealPath();
+      at = parent.resolve(Files.readSymbolicLink(at)).toAbsolutePath();
+    }
+    return at;
+  }
+
+  /**
+   * Makes a new temporary file beside {@code target}: never one that is already there, and
+   * never through a symlink someone put there (O_CREAT|O_EXCL), under a random name. A failure
+   * names the archive as asked for ({@code named}).
+   */
+  private static Path createBeside(Path target, Path named) throws IOException {
+    String prefix = TempNames.PREFIX + target.getFileName() + ".";
+    removeLeftovers(target, prefix);
+    for (int attempt = 0; ; attempt++) {
+      String random = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+      Path temp = target.resolveSibling(prefix + ProcessHandle.current().pid() + "." + random + ".tmp");
+      try {
+        Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS).close();
+        return temp;
+      } catch (FileAlreadyExistsException e) {
+        if (attempt == 10) {
+          throw e;
+        }
+      } catch (IOException e) {
+        throw new FileSystemException(named.toString(), null, "cannot write the archive: " + Problem.reason(e));
+      }
+    }
+  }
+
+  /**
+   * Removes what killed runs writing this archive left ({@code <prefix><pid>.<random>.tmp}),
+   * only those whose process is gone.
+   */
+  private static void removeLeftovers(Path target, String prefix) {
+    try (var siblings = Files.newDirectoryStream(target.getParent(), TempNames.PREFIX + "*.tmp")) {
+      for (Path sibling : siblings) {
+        String name = sibling.getFileName().toString();
+        if (!name.startsWith(prefix)) {
+          continue;
+        }
+        String[] rest = name.substring(prefix.length()).split("\\.");
+        if (rest.length == 3 && rest[0].matches("[0-9]{1,18}") && rest[1].matches("[0-9a-f]{16}")
+            && ProcessHandle.of(Long.parseLong(rest[0])).isEmpty()) {
+          Files.deleteIfExists(sibling);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // a leftover costs space, never correctness
+    }
+  }
+
+  /** Opens a device, FIFO or pipe for writing; a failure names the archive asked for. */
+  private static OutputStream openThrough(Path named) throws IOException {
+    try {
+      return Files.newOutputStream(named, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new FileSystemException(named.toString(), null, "cannot write the archive: " + Problem.reason(e));
+    }
+  }
+
+  /** Removes the temporary file of a failed run; never masks that failure. */
   private static void deleteQuietly(Path temp) {
     try {
       Files.deleteIfExists(temp);
     } catch (IOException e) {
-      // not made (its directory is missing or not one): nothing to remove
-    }
-  }
-
-  /** Opens the temporary file; a failure names the archive asked for, not the temporary name. */
-  private static OutputStream create(Path temp, Path target) throws IOException {
-    try {
-      return Files.newOutputStream(temp);
-    } catch (IOException e) {
-      throw new FileSystemException(target.toString(), null,
-          "cannot write the archive: " + Problem.reason(e));
+      // already gone: nothing to remove
     }
   }
 }

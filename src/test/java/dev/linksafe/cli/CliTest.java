@@ -233,6 +233,46 @@ class CliTest {
     assertEquals("not a directory", Files.readString(file));
   }
 
+  /**
+   * As tar writes FILE: a FIFO (or a device, or a pipe given as /dev/fd/N) is written through,
+   * not replaced by a file; a symlink at FILE stays and what it points at (dangling too) gets
+   * the archive; a symlink someone put at a temporary name beside FILE is never written through.
+   */
+  @Test
+  void anArchiveIsWrittenThroughWhatStandsAtItsName() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path fifo = base.resolve("pipe");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return Files.readAllBytes(fifo);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    Cli.Result toFifo = Cli.run("archive", tree.toString(), fifo.toString());
+    assertEquals(0, toFifo.code(), toFifo.out() + toFifo.err());
+    byte[] streamed = read.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(streamed.length > 1024, "the reader got the archive: " + streamed.length + " bytes");
+    assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class).isOther(), "still a FIFO");
+
+    Files.createDirectories(base.resolve("elsewhere"));
+    Path link = Files.createSymbolicLink(base.resolve("link.tar"), Path.of("elsewhere/x.tar"));
+    Path victim = Files.writeString(base.resolve("victim"), "untouched");
+    Files.createSymbolicLink(base.resolve(".~linksafe.link.tar.tmp"), victim);
+    Files.createSymbolicLink(base.resolve(".~linksafe.x.tar.tmp"), victim);
+    for (int run = 0; run < 2; run++) { // the link dangles first, then points at the archive
+      Cli.Result r = Cli.run("archive", tree.toString(), link.toString());
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertTrue(Files.isSymbolicLink(link));
+      assertTrue(Files.size(base.resolve("elsewhere/x.tar")) > 1024);
+    }
+    assertEquals("untouched", Files.readString(victim));
+    Path out = base.resolve("out");
+    assertEquals(0, Cli.run("extract", link.toString(), out.toString()).code());
+    assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
+  }
+
   /** An archive that cannot be made is named as asked for, not by its temporary name. */
   @Test
   void anArchiveThatCannotBeWrittenIsNamed() throws Exception {
