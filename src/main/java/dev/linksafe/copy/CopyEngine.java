@@ -368,6 +368,7 @@ public final class CopyEngine {
     public Directory enterDirectory(Directory parent, Entry entry) {
       if (parent == null) {
         sourceRootId = entry.id();
+        mirror.keep(sourceRootId);
         if (!createdRoot && !options.dryRun()) {
           try {
             makeWritable(targetRoot, null);

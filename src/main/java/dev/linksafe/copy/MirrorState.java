@@ -359,9 +359,23 @@ final class MirrorState {
     return dst.statIfExists(path) != null;
   }
 
-  /** Deletes a tree through {@code dst}, whose confinement keeps each deletion inside DST. */
+  /**
+   * Deletes a tree through {@code dst}, whose confinement keeps each deletion inside DST, and
+   * never the source root itself (see {@link #keep}).
+   */
   private void delete(Path path, FileSystemAccess dst, boolean dryRun) throws IOException {
-    deleted.add(dst.deleteTree(path, dryRun));
+    deleted.add(dst.deleteTree(path, dryRun, sourceRoot));
+  }
+
+  /**
+   * The source root's identity, which no deletion touches: a source reached inside DST under
+   * another name (a bind mount of one of DST's directories) passes the check by path.
+   */
+  private volatile FileId sourceRoot;
+
+  /** Keeps the source root, known once the walk has looked at it, from every deletion. */
+  void keep(FileId sourceRootId) {
+    this.sourceRoot = sourceRootId;
   }
 
   /**

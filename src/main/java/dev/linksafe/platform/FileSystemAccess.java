@@ -343,9 +343,24 @@ public interface FileSystemAccess extends AutoCloseable {
    * the number of names deleted, or that would be.
    */
   default long deleteTree(Path root, boolean countOnly) throws IOException {
+    return deleteTree(root, countOnly, null);
+  }
+
+  /**
+   * As {@link #deleteTree(Path, boolean)}, but never deletes the directory {@code kept} (nor,
+   * so, any directory holding it): the source of a mirror reached inside its destination under
+   * another name (a bind mount) is not one of the destination's names to delete.
+   *
+   * @throws IOException if the tree holds {@code kept}; what else it held may be gone
+   */
+  default long deleteTree(Path root, boolean countOnly, dev.linksafe.model.FileId kept) throws IOException {
     FileStatus s = stat(root);
     long names = 1;
     if (s.kind() == dev.linksafe.model.EntryKind.DIRECTORY) {
+      if (s.id().equals(kept)) {
+        throw new java.nio.file.FileSystemException(root.toString(), null,
+            "is the source itself, reached inside the destination: not deleted");
+      }
       if (!countOnly && (s.mode() & 0300) != 0300) {
         setMetadata(root, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
             s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, -1, -1, 0), false);
@@ -355,7 +370,7 @@ public interface FileSystemAccess extends AutoCloseable {
         listed.forEach(children::add);
       }
       for (Path child : children) {
-        names += deleteTree(child, countOnly);
+        names += deleteTree(child, countOnly, kept);
       }
     }
     if (!countOnly) {

@@ -84,6 +84,29 @@ class DestinationOverlapTest {
     assertEquals("important", Files.readString(dst.resolve("sub/keep.log")));
   }
 
+  /**
+   * A bind mount of a directory deep inside DST as SRC passes the check by path; --delete must
+   * still never delete the source, nor the directories holding it, as names DST has and SRC lacks.
+   */
+  @Test
+  void aSourceBindMountedFromInsideTheDestinationIsNotDeleted() throws Exception {
+    Privileged.requireRoot();
+    Path dst = Files.createDirectories(base.resolve("dst/inner/deep"));
+    dst = base.resolve("dst");
+    Files.writeString(dst.resolve("inner/deep/precious"), "precious");
+    Path src = Files.createDirectories(base.resolve("bound"));
+    Privileged.run("mount", "--bind", dst.resolve("inner/deep").toString(), src.toString());
+    try {
+      Cli.Result r = Cli.run("mirror", "--delete", "--no-index", src.toString(), dst.toString());
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("is the source itself"), r.err());
+      assertEquals("precious", Files.readString(src.resolve("precious")));
+      assertEquals("precious", Files.readString(dst.resolve("inner/deep/precious")));
+    } finally {
+      Privileged.unmount(src);
+    }
+  }
+
   /** rsync's rule: --delete removes a directory the source lost except the excluded names in it. */
   @Test
   void excludedNamesStayWhenTheirDirectoryLeavesTheSource() throws Exception {
