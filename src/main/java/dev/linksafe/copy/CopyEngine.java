@@ -125,11 +125,17 @@ public final class CopyEngine {
     }
     Path file = MirrorIndex.location(m.indexDirectory(), source, target);
     boolean unfinished = MirrorIndex.lastRunUnfinished(file) || !Files.isRegularFile(file);
-    if (!options.dryRun()) {
-      MirrorIndex.markRunning(file);
+    try {
+      if (!options.dryRun()) {
+        MirrorIndex.markRunning(file);
+      }
+      return new MirrorState(m, MirrorIndex.open(file, source, target, MirrorIndex.nowNanos(), options.dryRun()),
+          unfinished, options.walk().excludes());
+    } catch (IOException e) {
+      // the index is a cache: a run that cannot keep one compares with DST directly, as --no-index
+      String reason = "cannot keep the index in " + m.indexDirectory() + " (" + Problem.reason(e) + ")";
+      return new MirrorState(m, MirrorIndex.none(reason), true, options.walk().excludes());
     }
-    return new MirrorState(m, MirrorIndex.open(file, source, target, MirrorIndex.nowNanos(), options.dryRun()), unfinished,
-        options.walk().excludes());
   }
 
   /**

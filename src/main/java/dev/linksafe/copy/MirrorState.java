@@ -71,7 +71,8 @@ final class MirrorState {
     if (options.indexDirectory() == null || index.isPreviousAvailable()) {
       return null;
     }
-    return index.unavailableReason() + ": comparing with the destination directly; the index is rebuilt";
+    return index.unavailableReason() + ": comparing with the destination directly"
+        + (index.keepsRecords() ? "; the index is rebuilt" : "");
   }
 
   boolean deletes() {

@@ -116,10 +116,15 @@ public final class MirrorIndex implements AutoCloseable {
         new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE));
   }
 
-  /** {@code $XDG_CACHE_HOME/linksafe}, or {@code ~/.cache/linksafe}. */
+  /**
+   * {@code $XDG_CACHE_HOME/linksafe}, or {@code $HOME/.cache/linksafe} (the home the password
+   * database names when HOME is not set), as the launcher keeps its class archive.
+   */
   public static Path defaultDirectory() {
     String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    String home = System.getenv("HOME");
+    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+        : Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache");
     return base.resolve("linksafe");
   }
 
@@ -480,6 +485,11 @@ public final class MirrorIndex implements AutoCloseable {
     if (isWritable()) {
       inDirectory(parentOf(path), held -> held.remove(nameOf(path)));
     }
+  }
+
+  /** Whether this run's records are kept (not a dry run, not an index that could not be made). */
+  public boolean keepsRecords() {
+    return isWritable();
   }
 
   // ---- for DirectoryRecords

@@ -3,6 +3,7 @@ package dev.linksafe.cli;
 import dev.linksafe.testing.Cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -271,6 +272,25 @@ class CliTest {
     Path out = base.resolve("out");
     assertEquals(0, Cli.run("extract", link.toString(), out.toString()).code());
     assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
+  }
+
+  /**
+   * The index is a cache: where it cannot be kept (its directory cannot be made) the mirror
+   * says so and runs as with --no-index, instead of failing.
+   */
+  @Test
+  void aMirrorWhoseIndexCannotBeKeptRunsWithoutIt() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path file = Files.writeString(base.resolve("plain-file"), "not a directory");
+    Path dst = base.resolve("dst");
+    for (int run = 0; run < 2; run++) {
+      Cli.Result r = Cli.run("mirror", "--delete", "--index-dir", file.resolve("index").toString(),
+          tree.toString(), dst.toString());
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("cannot keep the index in " + file.resolve("index")), r.err());
+      assertFalse(r.err().contains("rebuilt"), r.err());
+    }
+    assertEquals(0, Cli.run("verify", tree.toString(), dst.toString()).code());
   }
 
   /** An archive that cannot be made is named as asked for, not by its temporary name. */
