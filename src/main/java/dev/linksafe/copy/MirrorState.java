@@ -291,9 +291,20 @@ final class MirrorState {
     for (Deletion d : pendingDeletions) {
       try {
         if (exists(dst, d.path())) {
-          // a directory holding excluded names stays with them, as rsync keeps it
-          deleteKeepingExcluded(d.path(), d.key(), dst, dryRun);
-          touched(targetRoot.relativize(d.path()));
+          Path relative = targetRoot.relativize(d.path());
+          try {
+            // a directory holding excluded names stays with them, as rsync keeps it
+            deleteKeepingExcluded(d.path(), d.key(), dst, dryRun);
+          } catch (java.nio.file.AccessDeniedException e) {
+            // a read-only directory (copied as such, and closed again when the walk left it):
+            // opened for the deletion as for a new name; its mode is put back with its times
+            if (dryRun || !openUp(dst, d.path().getParent())) {
+              throw e;
+            }
+            touched(relative);
+            deleteKeepingExcluded(d.path(), d.key(), dst, dryRun);
+          }
+          touched(relative);
         }
         if (!dryRun) {
           index.remove(d.key());
@@ -345,6 +356,17 @@ final class MirrorState {
       return false;
     }
     delete(path, dst, dryRun);
+    return true;
+  }
+
+  /** Gives its owner write access to a directory that lacks it; false if it had it already. */
+  private static boolean openUp(FileSystemAccess dst, Path directory) throws IOException {
+    FileStatus s = dst.stat(directory);
+    if (s.kind() != EntryKind.DIRECTORY || (s.mode() & 0300) == 0300) {
+      return false;
+    }
+    dst.setMetadata(directory, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(), s.accessedNanos(),
+        s.changedNanos(), s.linkCount(), s.mode() | 0300, -1, -1, 0), false);
     return true;
   }
 

@@ -71,6 +71,35 @@ class PermissionProblemsTest {
     assertEquals("yes", Files.readString(x.resolve("e-kept")));
   }
 
+  /**
+   * A read-only source directory is copied read-only; --delete must still remove from it the
+   * names its source lost, as its owner (not root) can, opening it for the deletion as the copy
+   * opens it for a new name, and leave it read-only again.
+   */
+  @Test
+  void namesAreDeletedFromADirectoryCopiedReadOnly() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src/ro"));
+    Files.writeString(src.resolve("f"), "1");
+    Files.writeString(src.resolve("g"), "2");
+    Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("r-xr-xr-x"));
+    Path dst = base.resolve("dst");
+    for (int run = 0; run < 2; run++) {
+      if (run == 1) {
+        Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.delete(src.resolve("f"));
+        Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("r-xr-xr-x"));
+      }
+      Process p = new ProcessBuilder(commandAsNobody("mirror", "--no-index", "--delete", base.resolve("src").toString(),
+          dst.toString())).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      p.waitFor(60, TimeUnit.SECONDS);
+      assertEquals(0, p.exitValue(), out);
+    }
+    assertFalse(Files.exists(dst.resolve("ro/f")));
+    assertEquals("2", Files.readString(dst.resolve("ro/g")));
+    assertEquals(PosixFilePermissions.fromString("r-xr-xr-x"), Files.getPosixFilePermissions(dst.resolve("ro")));
+  }
+
   @Test
   void unwritableDestinationPlacesAreReportedAndTheRestCopied() throws Exception {
     Path src = Files.createDirectories(base.resolve("src"));
@@ -128,9 +157,16 @@ class PermissionProblemsTest {
     Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxrwxrwx"));
   }
 
-  /** Copies the class path where nobody can read it (the local Maven repository is root's). */
+  /**
+   * Copies the class path where nobody can read it (the local Maven repository is root's), once
+   * per test.
+   */
   private Path shareClasspath() throws IOException {
-    Path dir = Files.createDirectories(base.resolve("cp"));
+    Path dir = base.resolve("cp");
+    if (Files.isDirectory(dir)) {
+      return dir;
+    }
+    Files.createDirectories(dir);
     int i = 0;
     for (String entry : System.getProperty("java.class.path").split(":")) {
       Path p = Path.of(entry);
