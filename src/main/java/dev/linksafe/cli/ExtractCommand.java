@@ -50,7 +50,11 @@ final class ExtractCommand implements Callable<Integer> {
     if (file.equals("-") && System.console() != null) {
       throw new UsageException("refusing to read the archive from a terminal: redirect standard input, or give FILE");
     }
-    if (!file.equals("-") && !Files.isRegularFile(Path.of(file))) {
+    // as tar reads -f: a file, or a FIFO, a device or a pipe given as /dev/fd/N (<(zcat ...))
+    if (!file.equals("-") && Files.isDirectory(Path.of(file))) {
+      throw new UsageException(file + " is a directory, not an archive");
+    }
+    if (!file.equals("-") && !Files.exists(Path.of(file))) {
       throw new UsageException("archive not found: " + file);
     }
     Arguments.destination(target, "DST");

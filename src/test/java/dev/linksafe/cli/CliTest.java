@@ -293,6 +293,31 @@ class CliTest {
     assertEquals(0, Cli.run("verify", tree.toString(), dst.toString()).code());
   }
 
+  /** As tar reads FILE: a FIFO (or a pipe given as /dev/fd/N) is read; a directory is said to be one. */
+  @Test
+  void anArchiveIsReadFromAFifo() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path archive = base.resolve("t.tar");
+    assertEquals(0, Cli.run("archive", tree.toString(), archive.toString()).code());
+    Path fifo = base.resolve("pipe");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    var written = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        Files.write(fifo, Files.readAllBytes(archive));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    Path out = base.resolve("out");
+    Cli.Result r = Cli.run("extract", fifo.toString(), out.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    written.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
+    Cli.Result directory = Cli.run("extract", tree.toString(), base.resolve("out2").toString());
+    assertEquals(2, directory.code());
+    assertTrue(directory.err().contains("is a directory, not an archive"), directory.err());
+  }
+
   /** An archive that cannot be made is named as asked for, not by its temporary name. */
   @Test
   void anArchiveThatCannotBeWrittenIsNamed() throws Exception {
