@@ -63,6 +63,25 @@ public final class Main implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setParameterExceptionHandler((e, given) -> {
+      CommandLine command = e.getCommandLine();
+      String message = e.getMessage();
+      if (e instanceof CommandLine.MissingParameterException) {
+        // picocli checks the required parameters first: an unknown option that took a
+        // parameter's place is what went wrong
+        for (String unmatched : command.getUnmatchedArguments()) {
+          if (unmatched.startsWith("-") && unmatched.length() > 1) {
+            message = "Unknown option: '" + unmatched + "'";
+            break;
+          }
+        }
+      }
+      err.println(message);
+      if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+        command.usage(err);
+      }
+      return ExitCodes.USAGE;
+    });
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof UsageException) {
         err.println("linksafe: " + e.getMessage());

@@ -318,6 +318,17 @@ class CliTest {
     assertTrue(directory.err().contains("is a directory, not an archive"), directory.err());
   }
 
+  /** An unknown option is named as such, also when it stands where a required parameter should. */
+  @Test
+  void anUnknownOptionIsNamedBeforeMissingParameters() {
+    for (String[] command : List.of(new String[] {"copy", "--bogus"}, new String[] {"copy", "--bogus", "a", "b"},
+        new String[] {"mirror", "--bogus", "a"})) {
+      Cli.Result r = Cli.run(command);
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().startsWith("Unknown option: '--bogus'"), r.err());
+    }
+  }
+
   /** An archive that cannot be made is named as asked for, not by its temporary name. */
   @Test
   void anArchiveThatCannotBeWrittenIsNamed() throws Exception {
