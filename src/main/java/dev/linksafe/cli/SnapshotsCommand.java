@@ -36,7 +36,9 @@ final class SnapshotsCommand implements Callable<Integer> {
     } else {
       out.printf("%-24s %12s %12s %12s%n", "snapshot", "files", "copied", "bytes added");
       for (SnapshotInfo s : list) {
-        out.printf("%-24s %,12d %,12d %12s%n", s.name(), s.files(), s.filesCopied(),
+        // a snapshot whose manifest is lost shows what it can: its name
+        out.printf("%-24s %12s %12s %12s%n", s.name(), s.files() < 0 ? "?" : Output.count(s.files()),
+            s.filesCopied() < 0 ? "?" : Output.count(s.filesCopied()),
             s.bytesAdded() < 0 ? "?" : Output.bytes(s.bytesAdded()));
       }
     }

@@ -318,6 +318,24 @@ class CliTest {
     assertTrue(directory.err().contains("is a directory, not an archive"), directory.err());
   }
 
+  /** A snapshot whose manifest is lost is listed by name, its unknown counts as '?'. */
+  @Test
+  void aSnapshotWithoutItsManifestIsListedWithoutMadeUpCounts() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path repo = base.resolve("repo");
+    assertEquals(0, Cli.run("snapshot", tree.toString(), repo.toString()).code());
+    try (var manifests = Files.list(repo.resolve(".linksafe/manifests"))) {
+      for (Path m : manifests.toList()) {
+        Files.delete(m);
+      }
+    }
+    Cli.Result r = Cli.run("snapshots", repo.toString());
+    assertEquals(0, r.code(), r.err());
+    String[] lines = r.out().strip().split("\n");
+    assertEquals(2, lines.length, r.out());
+    assertTrue(lines[1].matches("\\S+Z\\s+\\?\\s+\\?\\s+\\?"), r.out());
+  }
+
   /** An unknown option is named as such, also when it stands where a required parameter should. */
   @Test
   void anUnknownOptionIsNamedBeforeMissingParameters() {
