@@ -63,7 +63,8 @@ final class ArchiveCommand implements Callable<Integer> {
         // as GNU tar does: an archive on the screen helps no one
         throw new UsageException("refusing to write the archive to a terminal: redirect standard output, or give FILE");
       }
-      report = new TarWriter(excludes, null, xattrs).write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
+      report = new TarWriter(excludes, standardOutputFile(), xattrs)
+          .write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
     } else {
       report = writeFile(Path.of(file).toAbsolutePath(), c, excludes);
     }
@@ -118,6 +119,23 @@ final class ArchiveCommand implements Callable<Integer> {
       if (temp != null) {
         deleteQuietly(temp);
       }
+    }
+  }
+
+  /**
+   * The file standard output goes to, where it is one (Linux tells through /proc): left out of
+   * the archive when it lies in the tree, as a named FILE is and as GNU tar leaves out its archive.
+   */
+  private static dev.linksafe.model.FileId standardOutputFile() {
+    try {
+      Path out = Path.of("/proc/self/fd/1");
+      if (!Files.isRegularFile(out)) {
+        return null;
+      }
+      Path real = out.toRealPath();
+      return dev.linksafe.platform.Platforms.forPath(real).stat(real).id();
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

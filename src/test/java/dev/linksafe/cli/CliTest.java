@@ -318,6 +318,23 @@ class CliTest {
     assertTrue(directory.err().contains("is a directory, not an archive"), directory.err());
   }
 
+  /** Standard output redirected to a file inside the tree: that file is left out, as GNU tar does. */
+  @Test
+  void anArchiveStreamedIntoItsOwnTreeLeavesItselfOut() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path archive = tree.resolve("streamed.tar");
+    Process p = new ProcessBuilder(dev.linksafe.testing.Privileged.javaCommand("archive", tree.toString(), "-"))
+        .redirectOutput(archive.toFile()).redirectError(ProcessBuilder.Redirect.PIPE).start();
+    String err = new String(p.getErrorStream().readAllBytes());
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), err);
+    Path out = base.resolve("out");
+    Files.move(archive, base.resolve("streamed.tar"));
+    assertEquals(0, Cli.run("extract", base.resolve("streamed.tar").toString(), out.toString()).code());
+    assertFalse(Files.exists(out.resolve("streamed.tar")));
+    assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
+  }
+
   /** A snapshot whose manifest is lost is listed by name, its unknown counts as '?'. */
   @Test
   void aSnapshotWithoutItsManifestIsListedWithoutMadeUpCounts() throws Exception {
