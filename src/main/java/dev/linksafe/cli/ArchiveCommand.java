@@ -66,7 +66,7 @@ final class ArchiveCommand implements Callable<Integer> {
       report = new TarWriter(excludes, standardOutputFile(), xattrs)
           .write(source, new FileOutputStream(java.io.FileDescriptor.out), c);
     } else {
-      report = writeFile(Path.of(file).toAbsolutePath(), c, excludes);
+      report = writeFile(dev.linksafe.platform.RawNames.path(file).toAbsolutePath(), c, excludes);
     }
     var err = spec.commandLine().getErr();
     var out = file.equals("-") ? err : spec.commandLine().getOut();

@@ -51,16 +51,16 @@ final class ExtractCommand implements Callable<Integer> {
       throw new UsageException("refusing to read the archive from a terminal: redirect standard input, or give FILE");
     }
     // as tar reads -f: a file, or a FIFO, a device or a pipe given as /dev/fd/N (<(zcat ...))
-    if (!file.equals("-") && Files.isDirectory(Path.of(file))) {
+    if (!file.equals("-") && Files.isDirectory(dev.linksafe.platform.RawNames.path(file))) {
       throw new UsageException(file + " is a directory, not an archive");
     }
-    if (!file.equals("-") && !Files.exists(Path.of(file))) {
+    if (!file.equals("-") && !Files.exists(dev.linksafe.platform.RawNames.path(file))) {
       throw new UsageException("archive not found: " + file);
     }
     Arguments.destination(target, "DST");
     ArchiveReport report;
     try (InputStream in = file.equals("-") ? new FileInputStream(java.io.FileDescriptor.in)
-        : Files.newInputStream(Path.of(file))) {
+        : Files.newInputStream(dev.linksafe.platform.RawNames.path(file))) {
       report = new TarExtractor(Platforms.isPrivileged(), xattrFilter()).extract(in, target);
     }
     if (json) {

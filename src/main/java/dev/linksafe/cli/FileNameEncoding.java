@@ -153,7 +153,7 @@ final class FileNameEncoding {
       int start = 0;
       for (int i = 0; i <= bytes.length; i++) {
         if (i == bytes.length || bytes[i] == 0) {
-          words.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+          words.add(dev.linksafe.platform.RawNames.text(java.util.Arrays.copyOfRange(bytes, start, i)));
           start = i + 1;
         }
       }
@@ -161,6 +161,45 @@ final class FileNameEncoding {
     } catch (IllegalArgumentException e) {
       return args;
     }
+  }
+
+  /**
+   * {@code args} with each one that did not decode (U+FFFD in it) replaced by text that keeps its
+   * bytes (see {@link dev.linksafe.platform.RawNames#text}), taken from /proc/self/cmdline: the
+   * JVM decoded them as the locale says, so a SRC named with a byte that is not valid UTF-8 was
+   * not found, where cp and rsync take any bytes.
+   */
+  static String[] keepingBytes(String[] args) {
+    if (java.util.Arrays.stream(args).noneMatch(a -> a.indexOf('\uFFFD') >= 0)) {
+      return args;
+    }
+    byte[] cmdline;
+    try {
+      cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
+    } catch (IOException | RuntimeException e) {
+      return args;
+    }
+    List<byte[]> words = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < cmdline.length; i++) {
+      if (cmdline[i] == 0) {
+        words.add(java.util.Arrays.copyOfRange(cmdline, start, i));
+        start = i + 1;
+      }
+    }
+    if (words.size() < args.length) {
+      return args;
+    }
+    List<byte[]> mine = words.subList(words.size() - args.length, words.size());
+    Charset jnu = Charset.forName(System.getProperty("sun.jnu.encoding", Charset.defaultCharset().name()));
+    String[] kept = args.clone();
+    for (int i = 0; i < args.length; i++) {
+      // only a word this JVM decoded into args[i] (not an @argfile's expansion)
+      if (args[i].indexOf('\uFFFD') >= 0 && new String(mine.get(i), jnu).equals(args[i])) {
+        kept[i] = dev.linksafe.platform.RawNames.text(mine.get(i));
+      }
+    }
+    return kept;
   }
 
   private static boolean isUtf8(String encoding) {

@@ -45,7 +45,7 @@ public final class Main implements Runnable {
     if (relaunched != null) {
       System.exit(relaunched);
     }
-    args = FileNameEncoding.arguments(args);
+    args = FileNameEncoding.keepingBytes(FileNameEncoding.arguments(args));
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -60,6 +60,8 @@ public final class Main implements Runnable {
     } else {
       COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
     }
+    // a path given with bytes that are not valid in the name encoding keeps them
+    cl.registerConverter(Path.class, dev.linksafe.platform.RawNames::path);
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);

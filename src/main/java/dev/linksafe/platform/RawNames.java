@@ -46,6 +46,18 @@ public final class RawNames {
     return Path.of(URI.create("file://" + uri));
   }
 
+  /**
+   * The path named by text from {@link #text} (a command-line argument, say): its bytes kept, so
+   * a name that is not valid in the name encoding is found; relative ones against the working
+   * directory.
+   */
+  public static Path path(String text) {
+    if (!hasEscapes(text)) {
+      return Path.of(text);
+    }
+    return text.startsWith("/") ? resolve(Path.of("/"), text.substring(1)) : resolve(Path.of("").toAbsolutePath(), text);
+  }
+
   /** Text that keeps {@code raw}'s bytes: each byte that does not decode as a lone surrogate. */
   public static String text(byte[] raw) {
     return LinuxFileSystemAccess.escapedString(raw, raw.length);

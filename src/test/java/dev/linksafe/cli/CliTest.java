@@ -335,6 +335,29 @@ class CliTest {
     assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
   }
 
+  /**
+   * As cp and rsync take them: SRC and DST named with bytes that are not valid UTF-8 (the JVM
+   * decodes its arguments as the locale says, which loses such bytes) are found and made, in a
+   * UTF-8 locale and in the C locale (where linksafe starts itself again).
+   */
+  @Test
+  void argumentsThatAreNotUtf8KeepTheirBytes() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "bash is needed");
+    Path src = Files.createDirectories(dev.linksafe.platform.RawNames.resolve(base, "s\uDCFF"));
+    Files.writeString(src.resolve("f"), "x");
+    String linksafe = String.join(" ", dev.linksafe.testing.Privileged.javaCommand().stream()
+        .map(w -> "'" + w.replace("'", "'\\''") + "'").toList());
+    for (String locale : List.of("C.UTF-8", "C")) {
+      String script = "cd '" + base + "' && LC_ALL=" + locale + " " + linksafe + " copy $'s\\xff' $'d\\xfe" + locale + "'";
+      Process p = new ProcessBuilder("/bin/bash", "-c", script).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), out);
+      Path dst = dev.linksafe.platform.RawNames.resolve(base, "d\uDCFE" + locale);
+      assertEquals("x", Files.readString(dst.resolve("f")), out);
+    }
+  }
+
   /** A snapshot whose manifest is lost is listed by name, its unknown counts as '?'. */
   @Test
   void aSnapshotWithoutItsManifestIsListedWithoutMadeUpCounts() throws Exception {
