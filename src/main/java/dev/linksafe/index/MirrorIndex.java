@@ -139,8 +139,31 @@ public final class MirrorIndex implements AutoCloseable {
     }
   }
 
+  /**
+   * The pair, by the bytes of its paths: two sources whose names show the same U+FFFD (bytes
+   * that are not valid in the name encoding) are two pairs. Such a byte is written as NUL and two
+   * hex digits (no path holds a NUL, and the NUL between the two paths is followed by '/'), so
+   * that the key is valid text for the digest and the store.
+   */
   static String pairKey(Path source, Path target) {
-    return source.toAbsolutePath().normalize() + "\u0000" + target.toAbsolutePath().normalize();
+    return keyText(source) + "\u0000" + keyText(target);
+  }
+
+  private static String keyText(Path path) {
+    String text = dev.linksafe.platform.RawNames.text(path.toAbsolutePath().normalize());
+    StringBuilder key = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean lone = Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1)))
+          && !(Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(text.charAt(i - 1)));
+      if (lone) {
+        key.append('\u0000').append(String.format("%02x", c & 0xff));
+      } else {
+        key.append(c);
+      }
+    }
+    return key.toString();
   }
 
   /** An index that reads nothing and keeps nothing: for a plain copy or a dry run without one. */

@@ -24,6 +24,16 @@ public final class RawNames {
     return LinuxFileSystemAccess.escapedString(raw, raw.length);
   }
 
+  /** A whole path as text that keeps its bytes, as {@link #name} keeps a name's. */
+  public static String text(Path path) {
+    String text = path.toString();
+    if (text.indexOf('\uFFFD') < 0 || path.getFileSystem() != FileSystems.getDefault()) {
+      return text;
+    }
+    byte[] raw = LinuxFileSystemAccess.rawBytes(path);
+    return LinuxFileSystemAccess.escapedString(raw, raw.length);
+  }
+
   /** {@code dir} resolved against {@code relative}, text from {@link #name} joined with '/'. */
   public static Path resolve(Path dir, String relative) {
     if (!hasEscapes(relative) || dir.getFileSystem() != FileSystems.getDefault()) {

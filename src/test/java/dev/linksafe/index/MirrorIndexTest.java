@@ -21,6 +21,22 @@ class MirrorIndexTest {
     return IndexRecord.of(s, null, null, 1_000L);
   }
 
+  /**
+   * Two sources whose names differ only in a byte that is not valid UTF-8 (both show U+FFFD) are
+   * two pairs with two indexes; a pair of valid names keeps the key it always had.
+   */
+  @Test
+  void pairsAreToldApartByTheBytesOfTheirNames() {
+    Path a = dev.linksafe.platform.RawNames.resolve(base, "s\uDCFF");
+    Path b = dev.linksafe.platform.RawNames.resolve(base, "s\uDCFE");
+    Path dst = base.resolve("dst");
+    assertEquals(a.toString(), b.toString(), "both show U+FFFD");
+    org.junit.jupiter.api.Assertions.assertNotEquals(MirrorIndex.pairKey(a, dst), MirrorIndex.pairKey(b, dst));
+    org.junit.jupiter.api.Assertions.assertNotEquals(MirrorIndex.location(base, a, dst), MirrorIndex.location(base, b, dst));
+    Path plain = base.resolve("src");
+    assertEquals(plain.toAbsolutePath() + "\u0000" + dst.toAbsolutePath(), MirrorIndex.pairKey(plain, dst));
+  }
+
   @Test
   void recordsReadBackAsWrittenAndDamagedOnesAreRefused() throws Exception {
     FileStatus s = new FileStatus(EntryKind.SYMLINK, new FileId(-2, Long.MAX_VALUE), 9, -5, 7, 11, 3, 0777, 0, 0, 0);
