@@ -402,7 +402,7 @@ public final class CopyEngine {
           return null;
         }
         if (existing == null) {
-          existing = renameIfMoved(entry, key, target);
+          existing = renameIfMoved(entry, key, target, parent.records);
         }
         Action action = Planner.plan(entry, target, existing, null, granularity);
         announce(action);
@@ -565,8 +565,8 @@ public final class CopyEngine {
      * Renames the destination's copy of an entry the source moved, instead of copying it again;
      * returns what now stands at the target, or null when nothing was moved.
      */
-    private FileStatus renameIfMoved(Entry entry, String key, Path target) {
-      Optional<Path> from = mirror.movedFrom(entry, key, sourceRoot, targetRoot, src, dst);
+    private FileStatus renameIfMoved(Entry entry, String key, Path target, DirectoryRecords records) {
+      Optional<Path> from = mirror.movedFrom(entry, key, records, sourceRoot, targetRoot, src, dst);
       if (from.isEmpty()) {
         return null;
       }
@@ -579,7 +579,7 @@ public final class CopyEngine {
         Path oldRelative = targetRoot.relativize(from.get());
         String oldKey = TreeWalker.display(oldRelative);
         mirror.touched(oldRelative);
-        mirror.forget(oldKey);
+        mirror.forgetMoved(oldKey);
         return dst.stat(target);
       } catch (IOException e) {
         mirror.renamed.decrement(); // across volumes, or raced: copied instead
@@ -634,7 +634,7 @@ public final class CopyEngine {
         }
         FileStatus existing = parent.fresh ? null : statOrNull(parent, target);
         if (existing == null) {
-          existing = renameIfMoved(entry, key, target);
+          existing = renameIfMoved(entry, key, target, parent.records);
         }
         if (entry.reparsePoint() != null) {
           applyReparse(entry, target, existing, reparse.plan(entry, source(entry)));

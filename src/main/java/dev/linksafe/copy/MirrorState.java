@@ -144,6 +144,11 @@ final class MirrorState {
     index.remove(key);
   }
 
+  /** Drops the records of a path the destination renamed, and what lies below it. */
+  void forgetMoved(String key) {
+    index.removeMoved(key);
+  }
+
   /** Drops the record of a path alone: the next run looks at it again, not at what it holds. */
   void forgetOne(String key) {
     index.removeOne(key);
@@ -164,7 +169,7 @@ final class MirrorState {
    * has, and the destination's name there still matches the source. Only single-named files,
    * symlinks and directories: a group's names are matched by the link engine instead.
    */
-  Optional<Path> movedFrom(Entry entry, String key, Path sourceRoot, Path targetRoot,
+  Optional<Path> movedFrom(Entry entry, String key, DirectoryRecords records, Path sourceRoot, Path targetRoot,
       FileSystemAccess src, FileSystemAccess dst) {
     // a rename removes the old name, which only --delete may do; a run without the index would
     // copy the new name and keep the old one
@@ -172,7 +177,10 @@ final class MirrorState {
         || entry.reparsePoint() != null) {
       return Optional.empty();
     }
-    Optional<String> old = index.pathOf(entry.id()).filter(p -> !p.equals(key));
+    // renamed within its directory (most moves): known from the directory's own records
+    String sibling = records == null ? null : records.previousNameOf(entry.id());
+    Optional<String> old = (sibling != null ? Optional.of(DirectoryRecords.pathOf(records.key(), sibling))
+        : index.pathOf(entry.id())).filter(p -> !p.equals(key));
     if (old.isEmpty()) {
       return Optional.empty();
     }

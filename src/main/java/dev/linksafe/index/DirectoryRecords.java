@@ -1,5 +1,6 @@
 package dev.linksafe.index;
 
+import dev.linksafe.model.FileId;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -60,7 +61,8 @@ public final class DirectoryRecords {
     this.key = key;
   }
 
-  String key() {
+  /** The directory's relative path ('/' separators, "" for the root). */
+  public String key() {
     return key;
   }
 
@@ -80,7 +82,7 @@ public final class DirectoryRecords {
   }
 
   /** The path of {@code name} in the directory {@code directory} ("" for the root). */
-  static String pathOf(String directory, String name) {
+  public static String pathOf(String directory, String name) {
     return directory.isEmpty() ? name : directory + "/" + name;
   }
 
@@ -108,6 +110,37 @@ public final class DirectoryRecords {
       return null; // a damaged record costs a direct comparison, nothing more
     }
   }
+
+  /**
+   * The name the previous run saw {@code sourceId} under in this directory, if this run has not
+   * changed that name's record since; null when none (or the directory is kept name by name).
+   * Most moves are renames within a directory: this finds them from the records in memory,
+   * where the identity map costs a walk down its tree (a few page reads, cold) per look-up.
+   */
+  public synchronized String previousNameOf(FileId sourceId) {
+    if (!index.isPreviousAvailable()) {
+      return null;
+    }
+    load();
+    if (split || names == null) {
+      return null;
+    }
+    if (namesById == null) {
+      namesById = new HashMap<>();
+      for (int i = 0; i < names.length; i++) {
+        try {
+          namesById.putIfAbsent(IndexRecord.decode(value, offsets[i], lengths[i]).sourceId(), names[i]);
+        } catch (IOException e) {
+          // a damaged record: its file is found through the identity map, or copied
+        }
+      }
+    }
+    String name = namesById.get(sourceId);
+    return name == null || changes.containsKey(name) ? null : name;
+  }
+
+  /** The previous value's names by source identity, made on the first {@link #previousNameOf}. */
+  private Map<FileId, String> namesById;
 
   /** Records what this run saw and wrote for a name. */
   public synchronized void put(String name, IndexRecord record) {
@@ -145,10 +178,13 @@ public final class DirectoryRecords {
     }
   }
 
-  /** Forgets a name's own record. */
-  synchronized void remove(String name) {
+  /**
+   * Forgets a name's own record, and with {@code identity} its identity entry; returns whether
+   * it may have had names below it (it was a directory's, or there was none to tell).
+   */
+  synchronized boolean remove(String name, boolean identity) {
     if (!index.isWritable()) {
-      return;
+      return true;
     }
     load();
     byte[] removed;
@@ -158,8 +194,16 @@ public final class DirectoryRecords {
       byte[] changed = changes.put(name, REMOVED);
       removed = changed != null ? changed : previous(name);
     }
-    if (removed != null && removed != REMOVED) {
+    if (removed == null || removed == REMOVED) {
+      return true;
+    }
+    if (identity) {
       index.forgetIdentity(removed, 0, removed.length, pathOf(name));
+    }
+    try {
+      return IndexRecord.decode(removed, 0, removed.length).kind() == dev.linksafe.model.EntryKind.DIRECTORY;
+    } catch (IOException e) {
+      return true;
     }
   }
 

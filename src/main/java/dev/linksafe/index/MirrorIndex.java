@@ -453,11 +453,29 @@ public final class MirrorIndex implements AutoCloseable {
 
   /** Forgets a path and everything below it (deleted at the destination). */
   public void remove(String path) {
+    remove(path, true);
+  }
+
+  /**
+   * Forgets the records of a path and everything below it that the destination renamed
+   * elsewhere, but not where their files are: the walk records them again at their new paths,
+   * which takes their identity entries there (and each forgetting cost a walk down the identity
+   * map: most of what a rename cost).
+   */
+  public void removeMoved(String path) {
+    remove(path, false);
+  }
+
+  private void remove(String path, boolean identities) {
     if (!isWritable()) {
       return;
     }
-    removeOne(path);
-    forgetDirectory(path);
+    boolean[] mayHoldNames = {true};
+    inDirectory(parentOf(path), held -> mayHoldNames[0] = held.remove(nameOf(path), identities));
+    if (!mayHoldNames[0]) {
+      return; // a file's or link's record: nothing lies below it (a rename costs no more look-ups)
+    }
+    forgetDirectory(path, identities);
     String prefix = path + "/";
     // what lies below is never entered again by this run: the walk has left it, or never will;
     // from the prefix on, as "a/b c" sorts between "a/b" and "a/b/"
@@ -466,11 +484,11 @@ public final class MirrorIndex implements AutoCloseable {
       if (!key.startsWith(prefix)) {
         break;
       }
-      forgetDirectory(key);
+      forgetDirectory(key, identities);
     }
     for (String key : open.keySet()) {
       if (key.startsWith(prefix)) {
-        forgetDirectory(key); // held by this run and not written yet
+        forgetDirectory(key, identities); // held by this run and not written yet
       }
     }
     for (Iterator<String> keys = named.keyIterator(prefix); keys.hasNext(); ) {
@@ -479,22 +497,27 @@ public final class MirrorIndex implements AutoCloseable {
         break;
       }
       byte[] raw = named.remove(key);
-      if (raw != null) {
+      if (raw != null && identities) {
         forgetIdentity(raw, 0, raw.length, key);
       }
     }
   }
 
-  /** Drops the value of a directory's names and the identity entries that name them. */
-  private void forgetDirectory(String key) {
+  /** Drops the value of a directory's names and, with {@code identities}, the identity entries that name them. */
+  private void forgetDirectory(String key, boolean identities) {
     DirectoryRecords held = open.remove(key);
     if (held != null) {
       if (!held.entered) {
         detached.decrementAndGet();
       }
-      held.forEachUnwritten((name, raw) -> forgetIdentity(raw, 0, raw.length, held.pathOf(name)));
+      if (identities) {
+        held.forEachUnwritten((name, raw) -> forgetIdentity(raw, 0, raw.length, held.pathOf(name)));
+      }
     }
     byte[] value = directories.remove(key);
+    if (!identities) {
+      return;
+    }
     try {
       DirectoryRecords.forEachIn(value, (name, raw) -> forgetIdentity(raw, 0, raw.length,
           DirectoryRecords.pathOf(key, name)));
@@ -506,7 +529,7 @@ public final class MirrorIndex implements AutoCloseable {
   /** Forgets a path's own record, keeping those below it. */
   public void removeOne(String path) {
     if (isWritable()) {
-      inDirectory(parentOf(path), held -> held.remove(nameOf(path)));
+      inDirectory(parentOf(path), held -> held.remove(nameOf(path), true));
     }
   }
 

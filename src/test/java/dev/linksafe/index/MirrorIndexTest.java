@@ -17,7 +17,11 @@ class MirrorIndexTest {
 
   /** The record of file object {@code n} at the given size (its times follow the size). */
   private static IndexRecord record(long n, long size) {
-    FileStatus s = new FileStatus(EntryKind.REGULAR_FILE, new FileId(1, n), size, size, size, size, 1, 0644, 0, 0, 0);
+    return record(EntryKind.REGULAR_FILE, n, size);
+  }
+
+  private static IndexRecord record(EntryKind kind, long n, long size) {
+    FileStatus s = new FileStatus(kind, new FileId(1, n), size, size, size, size, 1, 0644, 0, 0, 0);
     return IndexRecord.of(s, null, null, 1_000L);
   }
 
@@ -199,9 +203,10 @@ class MirrorIndexTest {
   @Test
   void removingADirectoryTakesItsSubtreeAndNothingElse() throws Exception {
     String[] paths = {"a/b", "a/b c", "a/b/x", "a/b/x/deep", "a/b-", "a/c", "a/b c/y"};
+    java.util.Set<String> directories = java.util.Set.of("a/b", "a/b c", "a/b/x");
     try (MirrorIndex index = openIndex(1_000L)) {
       for (int i = 0; i < paths.length; i++) {
-        index.put(paths[i], record(i, i));
+        index.put(paths[i], record(directories.contains(paths[i]) ? EntryKind.DIRECTORY : EntryKind.REGULAR_FILE, i, i));
       }
       index.commit();
     }
@@ -224,6 +229,37 @@ class MirrorIndexTest {
       assertEquals(6, index.get("a/b c/y").orElseThrow().size());
       assertEquals("a/b c/y", index.pathOf(new FileId(1, 6)).orElseThrow());
       assertTrue(index.pathOf(new FileId(1, 3)).isEmpty(), "a removed record's identity goes too");
+    }
+  }
+
+  /**
+   * Removing a file's record (the old name of a rename) takes that record and its identity
+   * entry, and no look below it; a directory that has no record of its own still loses what
+   * lies below it.
+   */
+  @Test
+  void removingAFileTakesItsRecordAndIdentityAlone() throws Exception {
+    try (MirrorIndex index = openIndex(1_000L)) {
+      index.put("d/f", record(1, 10));
+      index.put("d/g", record(2, 20));
+      index.put("e/x", record(3, 30)); // "e" itself has no record
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(2_000L)) {
+      DirectoryRecords d = index.enter("d");
+      assertEquals("f", d.previousNameOf(new FileId(1, 1)));
+      assertNull(d.previousNameOf(new FileId(1, 99)));
+      index.remove("d/f");
+      assertNull(d.previousNameOf(new FileId(1, 1)), "a name this run changed is not offered again");
+      index.leave(d);
+      index.remove("e");
+      index.commit();
+    }
+    try (MirrorIndex index = openIndex(3_000L)) {
+      assertTrue(index.get("d/f").isEmpty());
+      assertTrue(index.pathOf(new FileId(1, 1)).isEmpty());
+      assertEquals(20, index.get("d/g").orElseThrow().size());
+      assertTrue(index.get("e/x").isEmpty(), "what lies below a name without a record goes with it");
     }
   }
 

@@ -150,6 +150,15 @@ class MirrorScenarioTest {
     assertEquals(1, r.renamed(), r.toString());
     assertEquals(0, r.bytesCopied(), "a rename copies no bytes");
     assertFalse(Files.exists(dst.resolve("a/big.bin")));
+    // within its directory (found from the directory's own records), then back across
+    Files.move(src.resolve("b/moved.bin"), src.resolve("b/renamed.bin"));
+    CopyReport within = mirror(state);
+    assertEquals(1, within.renamed(), within.toString());
+    assertEquals(0, within.bytesCopied(), within.toString());
+    Files.move(src.resolve("b/renamed.bin"), src.resolve("a/back.bin"));
+    CopyReport back = mirror(state);
+    assertEquals(1, back.renamed(), back.toString());
+    assertEquals(0, back.bytesCopied(), back.toString());
   }
 
   /**
