@@ -107,24 +107,10 @@ final class FileNameEncoding {
    * joined by NUL; null where they cannot be matched with {@code args} for sure.
    */
   private static byte[] rawArguments(String[] args) {
-    byte[] cmdline;
-    try {
-      cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
-    } catch (IOException | RuntimeException e) {
+    List<byte[]> mine = lastWords(args.length);
+    if (mine == null) {
       return null;
     }
-    List<byte[]> words = new ArrayList<>();
-    int start = 0;
-    for (int i = 0; i < cmdline.length; i++) {
-      if (cmdline[i] == 0) {
-        words.add(java.util.Arrays.copyOfRange(cmdline, start, i));
-        start = i + 1;
-      }
-    }
-    if (words.size() < args.length) {
-      return null;
-    }
-    List<byte[]> mine = words.subList(words.size() - args.length, words.size());
     Charset local = Charset.defaultCharset();
     java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < args.length; i++) {
@@ -173,24 +159,10 @@ final class FileNameEncoding {
     if (java.util.Arrays.stream(args).noneMatch(a -> a.indexOf('\uFFFD') >= 0)) {
       return args;
     }
-    byte[] cmdline;
-    try {
-      cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
-    } catch (IOException | RuntimeException e) {
+    List<byte[]> mine = lastWords(args.length);
+    if (mine == null) {
       return args;
     }
-    List<byte[]> words = new ArrayList<>();
-    int start = 0;
-    for (int i = 0; i < cmdline.length; i++) {
-      if (cmdline[i] == 0) {
-        words.add(java.util.Arrays.copyOfRange(cmdline, start, i));
-        start = i + 1;
-      }
-    }
-    if (words.size() < args.length) {
-      return args;
-    }
-    List<byte[]> mine = words.subList(words.size() - args.length, words.size());
     Charset jnu = Charset.forName(System.getProperty("sun.jnu.encoding", Charset.defaultCharset().name()));
     String[] kept = args.clone();
     for (int i = 0; i < args.length; i++) {
@@ -200,6 +172,28 @@ final class FileNameEncoding {
       }
     }
     return kept;
+  }
+
+  /**
+   * The last {@code count} words of this process's command line as the kernel holds them (its
+   * own arguments, after the JVM's), or null where they cannot be read.
+   */
+  private static List<byte[]> lastWords(int count) {
+    byte[] cmdline;
+    try {
+      cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    List<byte[]> words = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < cmdline.length; i++) {
+      if (cmdline[i] == 0) {
+        words.add(java.util.Arrays.copyOfRange(cmdline, start, i));
+        start = i + 1;
+      }
+    }
+    return words.size() < count ? null : words.subList(words.size() - count, words.size());
   }
 
   private static boolean isUtf8(String encoding) {

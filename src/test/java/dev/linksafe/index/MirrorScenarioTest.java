@@ -46,9 +46,7 @@ class MirrorScenarioTest {
         }
       }
     }
-    CopyOptions options = CopyOptions.defaults(true).withMirror(new MirrorOptions(indexDir, true, false));
-    CopyReport r = new CopyEngine(options).copy(src, dst);
-    assertEquals(0, r.errors(), () -> r.problems().toString());
+    CopyReport r = mirrorWith(true, List.of());
     Trees.assertIdentical(src, dst);
     Trees.assertSamePartition(src, dst);
     return r;
