@@ -349,6 +349,11 @@ final class MirrorState {
       delete(path, dst, dryRun);
       return true;
     }
+    if (dst.stat(path).id().equals(sourceRoot)) {
+      // checked before a single name in it goes, as deleteTree checks it
+      throw new java.nio.file.FileSystemException(path.toString(), null,
+          "is the source itself, reached inside the destination: not deleted");
+    }
     boolean kept = false;
     try (DirectoryStream<Path> children = dst.newDirectoryStream(path)) {
       for (Path child : children) {

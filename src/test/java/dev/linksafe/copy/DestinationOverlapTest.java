@@ -97,11 +97,17 @@ class DestinationOverlapTest {
     Path src = Files.createDirectories(base.resolve("bound"));
     Privileged.run("mount", "--bind", dst.resolve("inner/deep").toString(), src.toString());
     try {
-      Cli.Result r = Cli.run("mirror", "--delete", "--no-index", src.toString(), dst.toString());
-      assertEquals(1, r.code(), r.out() + r.err());
-      assertTrue(r.err().contains("is the source itself"), r.err());
-      assertEquals("precious", Files.readString(src.resolve("precious")));
-      assertEquals("precious", Files.readString(dst.resolve("inner/deep/precious")));
+      // without exclude patterns the tree goes whole; with them name by name
+      for (List<String> excludes : List.of(List.<String>of(), List.of("--exclude", "*.log"))) {
+        List<String> command = new java.util.ArrayList<>(List.of("mirror", "--delete", "--no-index"));
+        command.addAll(excludes);
+        command.addAll(List.of(src.toString(), dst.toString()));
+        Cli.Result r = Cli.run(command.toArray(String[]::new));
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("is the source itself"), r.err());
+        assertEquals("precious", Files.readString(src.resolve("precious")), excludes.toString());
+        assertEquals("precious", Files.readString(dst.resolve("inner/deep/precious")));
+      }
     } finally {
       Privileged.unmount(src);
     }
