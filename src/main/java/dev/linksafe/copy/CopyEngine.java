@@ -121,7 +121,7 @@ public final class CopyEngine {
     MirrorOptions m = options.mirror();
     if (m.indexDirectory() == null) {
       // without an index nothing says the last run finished: look for its leftovers everywhere
-      return new MirrorState(m, MirrorIndex.none(null), true, options.walk().excludes());
+      return new MirrorState(m, MirrorIndex.none(null), true, options.walk().excludes(), options.walk().oneFileSystem());
     }
     Path file = MirrorIndex.location(m.indexDirectory(), source, target);
     boolean unfinished = MirrorIndex.lastRunUnfinished(file) || !Files.isRegularFile(file);
@@ -130,11 +130,11 @@ public final class CopyEngine {
         MirrorIndex.markRunning(file);
       }
       return new MirrorState(m, MirrorIndex.open(file, source, target, MirrorIndex.nowNanos(), options.dryRun()),
-          unfinished, options.walk().excludes());
+          unfinished, options.walk().excludes(), options.walk().oneFileSystem());
     } catch (IOException e) {
       // the index is a cache: a run that cannot keep one compares with DST directly, as --no-index
       String reason = "cannot keep the index in " + m.indexDirectory() + " (" + Problem.reason(e) + ")";
-      return new MirrorState(m, MirrorIndex.none(reason), true, options.walk().excludes());
+      return new MirrorState(m, MirrorIndex.none(reason), true, options.walk().excludes(), options.walk().oneFileSystem());
     }
   }
 
@@ -333,10 +333,11 @@ public final class CopyEngine {
     /** The precision at which DST keeps modification times, in nanoseconds. */
     final long granularity;
     /**
-     * The last run deleted as this one does and nothing failed, so it left no name at DST that
-     * its source lacked but excluded ones (see {@link #asLeft}).
+     * When the last run, which deleted as this one does and had no failure (so it left no name
+     * at DST that its source lacked but excluded ones), committed; {@link Long#MIN_VALUE} when
+     * none did (see {@link #asLeft}).
      */
-    final boolean leftComplete;
+    final long leftComplete;
 
     Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, boolean createdRoot,
         MirrorState mirror) {
@@ -444,7 +445,7 @@ public final class CopyEngine {
         tick(0);
         boolean descended = !(entry.mountPoint() && options.walk().oneFileSystem());
         return new Directory(parent, entry, target, action.kind() != Action.Kind.KEEP_DIRECTORY,
-            mirror.deletes() && descended && !(indexed && leftComplete && asLeft(existing, entry)), ignoresCase,
+            mirror.deletes() && descended && !(indexed && asLeft(existing, entry)), ignoresCase,
             shadowedNames(entry), indexed, mirror.enter(key));
       } catch (IOException e) {
         problem(entry, "cannot create directory", e);
@@ -458,11 +459,14 @@ public final class CopyEngine {
      * name added, removed or renamed in it: any would have changed its times), that run deleted
      * what its source lacked with the same exclude patterns and without a failure
      * ({@link #leftComplete}: a run without --delete, or one that kept names an exclude pattern
-     * no longer keeps, leaves them), and DST still has the modification time that run gave it
-     * (a name added there since would have changed it). Otherwise the directory is listed.
+     * no longer keeps, leaves them), and DST's directory has not changed since that run's
+     * commit: its change time is older (a name added, or its times set back by another run or
+     * tool, would have moved it; no one can set it back) and it has the time that run gave it.
+     * Otherwise the directory is listed.
      */
     private boolean asLeft(FileStatus existing, Entry entry) {
       return existing != null && existing.kind() == EntryKind.DIRECTORY
+          && existing.changedNanos() < leftComplete
           && Planner.sameTime(existing.modifiedNanos(), entry.status().modifiedNanos(), granularity);
     }
 

@@ -49,13 +49,17 @@ final class MirrorState {
   private final Set<Path> touchedDirectories = ConcurrentHashMap.newKeySet();
 
   private final boolean mayHoldLeftovers;
+  /** Whether the walk stays off other volumes (--one-file-system). */
+  private final boolean oneFileSystem;
 
   /**
    * @param mayHoldLeftovers whether the destination may hold temporary files of an unfinished
    *     run, to be looked for in every directory the run enters
    */
-  MirrorState(MirrorOptions options, MirrorIndex index, boolean mayHoldLeftovers, ExcludeFilter excludes) {
+  MirrorState(MirrorOptions options, MirrorIndex index, boolean mayHoldLeftovers, ExcludeFilter excludes,
+      boolean oneFileSystem) {
     this.options = options;
+    this.oneFileSystem = oneFileSystem;
     this.excludes = excludes;
     this.index = index;
     this.mayHoldLeftovers = mayHoldLeftovers;
@@ -80,19 +84,23 @@ final class MirrorState {
   }
 
   /**
-   * How this run deletes, as the index remembers it: --delete with these exclude patterns (the
+   * How this run deletes, as the index remembers it: --delete, whether it stays on one file
+   * system (a mount point it does not enter is never listed), and its exclude patterns (the
    * names they keep at DST are the only ones a complete run leaves there).
    */
   private String deletion() {
-    return "delete\n" + String.join("\n", excludes.patterns());
+    return "delete\n" + (oneFileSystem ? "one-file-system\n" : "") + String.join("\n", excludes.patterns());
   }
 
   /**
-   * Whether the last run left no name at DST that its source lacked (but excluded ones), so
-   * that a directory whose source and DST times are as that run left them needs no listing.
+   * When the last run, having left no name at DST that its source lacked (but excluded ones),
+   * committed; {@link Long#MIN_VALUE} when it did not, or when the last run did not finish (a
+   * killed or stopped run set directory times back before the deletions it never made). A
+   * directory whose source the index proves unchanged, and whose DST status has not changed
+   * since then, needs no listing.
    */
-  boolean previousLeftComplete() {
-    return options.delete() && index.leftComplete(deletion());
+  long previousLeftComplete() {
+    return options.delete() && !mayHoldLeftovers ? index.leftComplete(deletion()) : Long.MIN_VALUE;
   }
 
   boolean checksums() {

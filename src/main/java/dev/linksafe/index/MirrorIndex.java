@@ -277,26 +277,30 @@ public final class MirrorIndex implements AutoCloseable {
   }
 
   /**
-   * Whether the last committed run left every destination directory it walked with no name that
-   * its source lacked, except those {@code deletion} (this run's way of deleting: see
-   * {@link #noteLeftComplete}) keeps: only then may an unchanged directory skip the listing
-   * that finds names to delete. A run without --delete, with other exclude patterns, or with a
-   * failure may have left names that this one must remove.
+   * When the last committed run, which left every destination directory it walked with no name
+   * that its source lacked except those {@code deletion} (this run's way of deleting: see
+   * {@link #noteLeftComplete}) keeps, made its commit; {@link Long#MIN_VALUE} when it did not
+   * (or deleted another way). Only a DST directory unchanged since then (its change time, which
+   * no other run or tool can set back, older than this) may skip the listing that finds names
+   * to delete: a run without --delete, with other exclude patterns, or with a failure may have
+   * left names that this one must remove.
    */
-  public boolean leftComplete(String deletion) {
+  public long leftComplete(String deletion) {
     if (!previousAvailable) {
-      return false;
+      return Long.MIN_VALUE;
     }
     try {
-      return deletion.equals(store.<String, String>openMap("meta").get(LEFT_COMPLETE));
+      MVMap<String, String> meta = store.openMap("meta");
+      String at = meta.get(LEFT_COMPLETE_AT);
+      return deletion.equals(meta.get(LEFT_COMPLETE)) && at != null ? Long.parseLong(at) : Long.MIN_VALUE;
     } catch (RuntimeException e) {
-      return false;
+      return Long.MIN_VALUE;
     }
   }
 
   /**
-   * Records with this run's commit whether it left every directory with no name its source
-   * lacks but those {@code deletion} keeps ({@code null}: it may have left some).
+   * Records with this run's commit, and the time of it, whether it left every directory with no
+   * name its source lacks but those {@code deletion} keeps ({@code null}: it may have left some).
    */
   public void noteLeftComplete(String deletion) {
     if (!isWritable()) {
@@ -305,12 +309,15 @@ public final class MirrorIndex implements AutoCloseable {
     MVMap<String, String> meta = store.openMap("meta");
     if (deletion == null) {
       meta.remove(LEFT_COMPLETE);
+      meta.remove(LEFT_COMPLETE_AT);
     } else {
       meta.put(LEFT_COMPLETE, deletion);
+      meta.put(LEFT_COMPLETE_AT, Long.toString(nowNanos()));
     }
   }
 
   private static final String LEFT_COMPLETE = "leftComplete";
+  private static final String LEFT_COMPLETE_AT = "leftCompleteAt";
 
   /** When this run started; records made outside the walk's directories carry it. */
   public long recordedNanos() {

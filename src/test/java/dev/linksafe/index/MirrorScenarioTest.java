@@ -311,6 +311,26 @@ class MirrorScenarioTest {
     Thread.sleep(MirrorIndex.RACY_WINDOW_NANOS / 1_000_000 + 100);
   }
 
+  /**
+   * Another run that sets DST's directory times back (a mirror without the index, or of
+   * another index) after a name was added there: the indexed --delete run must still list the
+   * directory and delete the name, as without the index; DST's change time tells it.
+   */
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT"})
+  void aNameAddedAtDstIsDeletedThoughAnotherRunSetItsDirectorysTimesBack(IndexState state) throws Exception {
+    mirroredSample(state);
+    outOfTheRacyWindow();
+    mirrorWith(true, List.of()); // records that prove the source unchanged, and the run complete
+    Files.writeString(dst.resolve("docs/junk"), "added at the destination");
+    CopyOptions noIndex = CopyOptions.defaults(true).withMirror(new MirrorOptions(null, false, false));
+    new CopyEngine(noIndex).copy(src, dst); // puts docs' times back, deletes nothing
+    assertEquals(Files.getLastModifiedTime(src.resolve("docs")), Files.getLastModifiedTime(dst.resolve("docs")));
+    CopyReport r = mirrorWith(true, List.of());
+    assertFalse(Files.exists(dst.resolve("docs/junk")), r.toString());
+    Trees.assertIdentical(src, dst);
+  }
+
   private CopyReport mirrorWith(boolean delete, List<String> excludes) throws IOException {
     CopyOptions defaults = CopyOptions.defaults(true);
     CopyOptions options = defaults.withMirror(new MirrorOptions(indexDir, delete, false))
