@@ -15,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,6 +56,9 @@ final class ArchiveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Arguments.existingDirectory(source, "SRC");
+    if (List.of("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1").contains(file)) {
+      file = "-"; // standard output as it was opened (for appending, say), the report on standard error
+    }
     Compression c = compression != null ? compression : file.equals("-") ? Compression.NONE : Compression.forName(file);
     var excludes = common.walkOptions(Main.configuration(), "archive").excludes();
     ArchiveReport report;
@@ -94,30 +98,34 @@ final class ArchiveCommand implements Callable<Integer> {
     if (Files.isDirectory(named)) {
       throw new UsageException(file + " is a directory: give the archive's file name");
     }
-    if (Files.exists(named) && !Files.isRegularFile(named)) {
+    // a device, a FIFO, or a descriptor of this process (/dev/stdout, /dev/fd/N, even one on a
+    // regular file, which may be open for appending) is written through
+    if (Files.exists(named) && (!Files.isRegularFile(named) || named.startsWith("/dev") || named.startsWith("/proc"))) {
       try (OutputStream out = openThrough(named)) {
         return new TarWriter(excludes, null, xattrs).write(source, out, c);
       }
     }
     Path target = finalPlace(named);
-    Path temp = null;
-    try {
-      temp = createBeside(target, named);
-      try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
-        // an archive written inside the tree leaves itself out
-        var self = dev.linksafe.platform.Platforms.forPath(temp).stat(temp).id();
-        ArchiveReport report = new TarWriter(excludes, self, xattrs).write(source, out, c);
-        out.close();
-        try {
-          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-          throw new FileSystemException(named.toString(), null, "cannot write the archive: " + Problem.reason(e));
+    Path[] temp = new Path[1];
+    try (OutputStream out = createBeside(target, named, temp)) {
+      var access = dev.linksafe.platform.Platforms.forPath(temp[0]);
+      // an archive written inside the tree leaves itself out; known by the name made just now,
+      // which must still be that file when it is renamed into place
+      var self = access.stat(temp[0]).id();
+      ArchiveReport report = new TarWriter(excludes, self, xattrs).write(source, out, c);
+      out.close();
+      try {
+        if (!access.stat(temp[0]).id().equals(self)) {
+          throw new IOException("its temporary file " + temp[0] + " was replaced while it was written");
         }
-        return report;
+        Files.move(temp[0], target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new FileSystemException(named.toString(), null, "cannot write the archive: " + Problem.reason(e));
       }
+      return report;
     } finally {
-      if (temp != null) {
-        deleteQuietly(temp);
+      if (temp[0] != null) {
+        deleteQuietly(temp[0]);
       }
     }
   }
@@ -156,20 +164,22 @@ final class ArchiveCommand implements Callable<Integer> {
   }
 
   /**
-   * Makes a new temporary file beside {@code target}: never one that is already there, and
-   * never through a symlink someone put there (O_CREAT|O_EXCL), under a random name. A failure
-   * names the archive as asked for ({@code named}).
+   * Makes a new temporary file beside {@code target} and returns it open for writing (its name in
+   * {@code made[0]}): never one that is already there, and never through a symlink someone put
+   * there (O_CREAT|O_EXCL), under a random name, and written through the descriptor that made
+   * it, not opened again by name. A failure names the archive as asked for ({@code named}).
    */
-  private static Path createBeside(Path target, Path named) throws IOException {
+  private static OutputStream createBeside(Path target, Path named, Path[] made) throws IOException {
     String prefix = TempNames.PREFIX + target.getFileName() + ".";
     removeLeftovers(target, prefix);
     for (int attempt = 0; ; attempt++) {
       String random = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
       Path temp = target.resolveSibling(prefix + ProcessHandle.current().pid() + "." + random + ".tmp");
       try {
-        Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS).close();
-        return temp;
+        OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
+        made[0] = temp;
+        return out;
       } catch (FileAlreadyExistsException e) {
         if (attempt == 10) {
           throw e;

@@ -358,6 +358,25 @@ class CliTest {
     }
   }
 
+  /** FILE /dev/stdout is standard output as it was opened: appended to, the report kept out of it. */
+  @Test
+  void anArchiveToDevStdoutGoesWhereStandardOutputGoes() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path file = Files.writeString(base.resolve("log.bin"), "keep");
+    Process p = new ProcessBuilder(dev.linksafe.testing.Privileged.javaCommand("archive", tree.toString(), "/dev/stdout"))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(file.toFile())).redirectError(ProcessBuilder.Redirect.PIPE).start();
+    String err = new String(p.getErrorStream().readAllBytes());
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), err);
+    assertTrue(err.contains("archived"), err);
+    byte[] all = Files.readAllBytes(file);
+    assertEquals("keep", new String(all, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+    Path archive = Files.write(base.resolve("a.tar"), java.util.Arrays.copyOfRange(all, 4, all.length));
+    Path out = base.resolve("out");
+    assertEquals(0, Cli.run("extract", archive.toString(), out.toString()).code());
+    assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
+  }
+
   /** A snapshot whose manifest is lost is listed by name, its unknown counts as '?'. */
   @Test
   void aSnapshotWithoutItsManifestIsListedWithoutMadeUpCounts() throws Exception {
