@@ -57,10 +57,10 @@ final class Configuration implements CommandLine.IDefaultValueProvider {
         break;
       }
       if (args[i].equals("--config") && i + 1 < args.length) {
-        return Path.of(args[i + 1]);
+        return dev.linksafe.platform.RawNames.path(args[i + 1]);
       }
       if (args[i].startsWith("--config=")) {
-        return Path.of(args[i].substring("--config=".length()));
+        return dev.linksafe.platform.RawNames.path(args[i].substring("--config=".length()));
       }
     }
     return null;

@@ -52,9 +52,30 @@ public final class ExcludeFilter {
     this.rules = List.copyOf(built);
   }
 
-  /** A filter of the given patterns; throws IllegalArgumentException naming a bad one. */
+  /**
+   * A filter of the given patterns; throws IllegalArgumentException naming a bad one. A byte of
+   * a pattern that is not valid UTF-8 (given in the arguments' escaped form, see
+   * {@code RawNames.text}) matches as the walk shows such a byte in a name: U+FFFD.
+   */
   public static ExcludeFilter of(List<String> patterns) {
-    return patterns.isEmpty() ? NONE : new ExcludeFilter(patterns);
+    if (patterns.isEmpty()) {
+      return NONE;
+    }
+    List<String> shown = new ArrayList<>(patterns.size());
+    for (String pattern : patterns) {
+      shown.add(dev.linksafe.platform.RawNames.hasEscapes(pattern) ? asShown(pattern) : pattern);
+    }
+    return new ExcludeFilter(shown);
+  }
+
+  private static String asShown(String pattern) {
+    StringBuilder b = new StringBuilder(pattern.length());
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      boolean escaped = c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(pattern.charAt(i - 1)));
+      b.append(escaped ? '\uFFFD' : c);
+    }
+    return b.toString();
   }
 
   /** Reads patterns from a file, one per line; blank lines and lines starting with # are ignored. */

@@ -356,6 +356,15 @@ class CliTest {
       Path dst = dev.linksafe.platform.RawNames.resolve(base, "d\uDCFE" + locale);
       assertEquals("x", Files.readString(dst.resolve("f")), out);
     }
+    // an exclude pattern with such a byte still protects the name it matches
+    Path kept = Files.writeString(dev.linksafe.platform.RawNames.resolve(base, "d\uDCFEC.UTF-8/keep\uDCFF"), "k");
+    String script = "cd '" + base + "' && LC_ALL=C.UTF-8 " + linksafe
+        + " mirror --delete --no-index --exclude $'keep\\xff' $'s\\xff' $'d\\xfeC.UTF-8'";
+    Process p = new ProcessBuilder("/bin/bash", "-c", script).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertEquals("k", Files.readString(kept), out);
   }
 
   /** FILE /dev/stdout is standard output as it was opened: appended to, the report kept out of it. */
