@@ -269,9 +269,7 @@ class CliTest {
       assertTrue(Files.size(base.resolve("elsewhere/x.tar")) > 1024);
     }
     assertEquals("untouched", Files.readString(victim));
-    Path out = base.resolve("out");
-    assertEquals(0, Cli.run("extract", link.toString(), out.toString()).code());
-    assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
+    assertExtractsAs(link, tree);
   }
 
   /**
@@ -349,10 +347,7 @@ class CliTest {
         .map(w -> "'" + w.replace("'", "'\\''") + "'").toList());
     for (String locale : List.of("C.UTF-8", "C")) {
       String script = "cd '" + base + "' && LC_ALL=" + locale + " " + linksafe + " copy $'s\\xff' $'d\\xfe" + locale + "'";
-      Process p = new ProcessBuilder("/bin/bash", "-c", script).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
-      assertEquals(0, p.exitValue(), out);
+      String out = bash(script);
       Path dst = dev.linksafe.platform.RawNames.resolve(base, "d\uDCFE" + locale);
       assertEquals("x", Files.readString(dst.resolve("f")), out);
     }
@@ -360,10 +355,7 @@ class CliTest {
     Path kept = Files.writeString(dev.linksafe.platform.RawNames.resolve(base, "d\uDCFEC.UTF-8/keep\uDCFF"), "k");
     String script = "cd '" + base + "' && LC_ALL=C.UTF-8 " + linksafe
         + " mirror --delete --no-index --exclude $'keep\\xff' $'s\\xff' $'d\\xfeC.UTF-8'";
-    Process p = new ProcessBuilder("/bin/bash", "-c", script).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), out);
+    String out = bash(script);
     assertEquals("k", Files.readString(kept), out);
   }
 
@@ -381,9 +373,7 @@ class CliTest {
     byte[] all = Files.readAllBytes(file);
     assertEquals("keep", new String(all, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
     Path archive = Files.write(base.resolve("a.tar"), java.util.Arrays.copyOfRange(all, 4, all.length));
-    Path out = base.resolve("out");
-    assertEquals(0, Cli.run("extract", archive.toString(), out.toString()).code());
-    assertEquals(0, Cli.run("verify", tree.toString(), out.toString()).code());
+    assertExtractsAs(archive, tree);
   }
 
   /** A snapshot whose manifest is lost is listed by name, its unknown counts as '?'. */
@@ -481,5 +471,24 @@ class CliTest {
       assertEquals("asked for", new String(access.readXattrs(base.resolve("all/f")).get("trusted.note")));
     }
     assertTrue(run("extract", "--help").out().contains("--xattrs-include"));
+  }
+
+  /** Extracts {@code archive} into a new folder and checks that it holds {@code tree}. */
+  private void assertExtractsAs(Path archive, Path tree) throws Exception {
+    Path out = Files.createTempDirectory(base, "out");
+    Files.delete(out);
+    Cli.Result x = Cli.run("extract", archive.toString(), out.toString());
+    assertEquals(0, x.code(), x.out() + x.err());
+    Cli.Result v = Cli.run("verify", tree.toString(), out.toString());
+    assertEquals(0, v.code(), v.out() + v.err());
+  }
+
+  /** Runs a bash script (for arguments Java cannot pass: bytes that are not UTF-8); exit 0 expected. */
+  private static String bash(String script) throws Exception {
+    Process p = new ProcessBuilder("/bin/bash", "-c", script).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return out;
   }
 }
