@@ -108,7 +108,13 @@ public final class CopyEngine {
       }
       mirror.finish(source, target, sourceAccess, targetAccess, options.owners(), options.dryRun(),
           (key, e) -> run.fail(new Problem(key, "cannot delete what the source no longer has: " + Problem.reason(e))));
-      mirror.commit(run.problems.isEmpty());
+      try {
+        mirror.commit(run.problems.isEmpty());
+      } catch (IOException e) {
+        // the index is a cache: what was copied stands, and the next run, finding the last one
+        // unfinished, compares with DST directly
+        run.notes.add(new Problem(".", Problem.reason(e) + "; the next run compares with the destination directly"));
+      }
       return run.report();
     } finally {
       mirror.close();

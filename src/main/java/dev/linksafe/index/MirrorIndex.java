@@ -625,12 +625,22 @@ public final class MirrorIndex implements AutoCloseable {
       if (temp != null) {
         Files.deleteIfExists(temp);
       }
-      throw new IOException("cannot write the index " + (written != null ? written : file) + ": " + e.getMessage(), e);
+      throw new IOException("cannot write the index " + (written != null ? written : file) + ": " + rootReason(e), e);
     }
     if (written != null) {
       Files.move(written, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
     Files.deleteIfExists(runningMarker(file));
+  }
+
+  /** What the store's nested exceptions come down to: the deepest one's message (no space left, say). */
+  private static String rootReason(Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root instanceof Exception r && root != e ? dev.linksafe.model.Problem.reason(r)
+        : String.valueOf(e.getMessage());
   }
 
   /**

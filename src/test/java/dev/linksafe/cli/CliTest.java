@@ -1,6 +1,7 @@
 package dev.linksafe.cli;
 
 import dev.linksafe.testing.Cli;
+import dev.linksafe.testing.Privileged;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -402,6 +403,34 @@ class CliTest {
       Cli.Result r = Cli.run(command);
       assertEquals(2, r.code(), r.err());
       assertTrue(r.err().startsWith("Unknown option: '--bogus'"), r.err());
+    }
+  }
+
+  /**
+   * An index whose volume fills up while it is written: the copy stands, the run says so and
+   * succeeds, and the next run (which finds this one unfinished) compares with DST directly.
+   */
+  @Test
+  void aMirrorWhoseIndexCannotBeWrittenKeepsItsCopy() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    for (int d = 0; d < 50; d++) {
+      Path dir = Files.createDirectories(src.resolve("d" + d));
+      for (int f = 0; f < 100; f++) {
+        Files.writeString(dir.resolve("file-with-a-longish-name-" + f + ".txt"), "x");
+      }
+    }
+    Path index = Privileged.mountTmpfs(base.resolve("index"), 1);
+    try {
+      Privileged.run("mount", "-o", "remount,size=256k", index.toString());
+      Path dst = base.resolve("dst");
+      for (int run = 0; run < 2; run++) {
+        Cli.Result r = Cli.run("mirror", "--delete", "--index-dir", index.toString(), src.toString(), dst.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("cannot write the index") && r.err().contains("the next run compares"), r.err());
+        assertEquals(0, Cli.run("verify", src.toString(), dst.toString()).code());
+      }
+    } finally {
+      Privileged.unmount(index);
     }
   }
 
