@@ -114,7 +114,20 @@ final class MirrorState {
 
   /** Writes back what the walk changed in a directory it has left. */
   void leave(DirectoryRecords records) {
-    index.leave(records);
+    guarded(() -> index.leave(records));
+  }
+
+  /**
+   * Runs an index operation: a store that stops working (its volume full, say) disables the
+   * index for the rest of the run, which compares with DST directly, and is reported at the
+   * commit; it never stops the copy.
+   */
+  private void guarded(Runnable operation) {
+    try {
+      operation.run();
+    } catch (RuntimeException e) {
+      index.failed(e);
+    }
   }
 
   /**
@@ -137,29 +150,30 @@ final class MirrorState {
   /** Records what this run saw and left for an entry. */
   void record(DirectoryRecords records, String key, Entry entry, FileId destinationId) {
     String target = entry.symlink() == null ? null : entry.symlink().target();
-    records.put(MirrorIndex.nameOf(key), IndexRecord.of(entry.status(), target, destinationId, records.recordedNanos()));
+    guarded(() -> records.put(MirrorIndex.nameOf(key),
+        IndexRecord.of(entry.status(), target, destinationId, records.recordedNanos())));
   }
 
   /** An unchanged name: its record stands, unless it is a new index being built from scratch. */
   void recordUnchanged(DirectoryRecords records, String key, IndexRecord record) {
     if (!index.isPreviousAvailable()) {
-      records.put(MirrorIndex.nameOf(key), record);
+      guarded(() -> records.put(MirrorIndex.nameOf(key), record));
     }
   }
 
   /** Drops the records of a path and what lies below it. */
   void forget(String key) {
-    index.remove(key);
+    guarded(() -> index.remove(key));
   }
 
   /** Drops the records of a path the destination renamed, and what lies below it. */
   void forgetMoved(String key) {
-    index.removeMoved(key);
+    guarded(() -> index.removeMoved(key));
   }
 
   /** Drops the record of a path alone: the next run looks at it again, not at what it holds. */
   void forgetOne(String key) {
-    index.removeOne(key);
+    guarded(() -> index.removeOne(key));
   }
 
   void unreadable(String key) {
@@ -186,7 +200,13 @@ final class MirrorState {
       return Optional.empty();
     }
     // renamed within its directory (most moves): known from the directory's own records
-    String sibling = records == null ? null : records.previousNameOf(entry.id());
+    String sibling;
+    try {
+      sibling = records == null ? null : records.previousNameOf(entry.id());
+    } catch (RuntimeException e) {
+      index.failed(e);
+      return Optional.empty();
+    }
     Optional<String> old = (sibling != null ? Optional.of(DirectoryRecords.pathOf(records.key(), sibling))
         : index.pathOf(entry.id())).filter(p -> !p.equals(key));
     if (old.isEmpty()) {
@@ -228,7 +248,13 @@ final class MirrorState {
       return Optional.empty();
     }
     try {
-      FileId written = index.get(old.get()).map(IndexRecord::destinationId).orElse(null);
+      FileId written;
+      try {
+        written = index.get(old.get()).map(IndexRecord::destinationId).orElse(null);
+      } catch (RuntimeException e) {
+        index.failed(e);
+        return Optional.empty();
+      }
       FileStatus atSource = src.statIfExists(sourceRoot.resolve(old.get()));
       boolean sameGroup = atSource == null ? options.delete() : atSource.id().equals(entry.id());
       if (!sameGroup) {
@@ -293,7 +319,7 @@ final class MirrorState {
   boolean deleteDirectoryInTheWay(Path path, String key, FileSystemAccess dst, boolean dryRun) throws IOException {
     boolean gone = deleteKeepingExcluded(path, key, dst, dryRun);
     if (!dryRun) {
-      index.remove(key);
+      guarded(() -> index.remove(key));
     }
     return gone;
   }
@@ -323,7 +349,7 @@ final class MirrorState {
           touched(relative);
         }
         if (!dryRun) {
-          index.remove(d.key());
+          guarded(() -> index.remove(d.key()));
         }
       } catch (IOException e) {
         problems.accept(d.key(), e);

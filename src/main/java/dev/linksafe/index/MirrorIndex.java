@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.type.ByteArrayDataType;
@@ -89,8 +90,9 @@ public final class MirrorIndex implements AutoCloseable {
   static final int MAX_DETACHED = 64;
 
   private MirrorIndex(MVStore store, boolean previousAvailable, String unavailableReason, Path temp,
-      Path file, long recordedNanos) {
+      Path file, long recordedNanos, AtomicReference<String> failure) {
     this.store = store;
+    this.failure = failure;
     this.directories = store == null ? null : openBytes(store, "directories");
     this.named = store == null ? null : openBytes(store, "named");
     this.ids = store == null ? null : openStrings(store, "ids");
@@ -107,8 +109,31 @@ public final class MirrorIndex implements AutoCloseable {
         new MVMap.Builder<String, byte[]>().keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
   }
 
-  private static MVStore.Builder builder(Path file, int cacheMegabytes) {
-    return new MVStore.Builder().fileName(file.toString()).cacheSize(cacheMegabytes).keysPerPage(KEYS_PER_PAGE);
+  private static MVStore.Builder builder(Path file, int cacheMegabytes, AtomicReference<String> failure) {
+    // a store that cannot write (its volume full) fails in its own writer thread: noted, not printed
+    return new MVStore.Builder().fileName(file.toString()).cacheSize(cacheMegabytes).keysPerPage(KEYS_PER_PAGE)
+        .backgroundExceptionHandler((thread, e) -> failed(failure, e));
+  }
+
+  /**
+   * Why the store stopped working during this run (its volume full, say), or null. From then on
+   * the index neither proves nor records anything: the run compares with DST directly, and its
+   * commit reports the failure instead of writing.
+   */
+  private final AtomicReference<String> failure;
+
+  /** Records the store's first failure; from then on look-ups and records find nothing to use. */
+  public void failed(Throwable e) {
+    failed(failure, e);
+  }
+
+  private static void failed(AtomicReference<String> failure, Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    failure.compareAndSet(null, root instanceof Exception r && root != e
+        ? dev.linksafe.model.Problem.reason(r) : String.valueOf(e.getMessage()));
   }
 
   private static MVMap<String, String> openStrings(MVStore store, String name) {
@@ -168,7 +193,7 @@ public final class MirrorIndex implements AutoCloseable {
 
   /** An index that reads nothing and keeps nothing: for a plain copy or a dry run without one. */
   public static MirrorIndex none(String reason) {
-    return new MirrorIndex(null, false, reason, null, null, 0);
+    return new MirrorIndex(null, false, reason, null, null, 0, new AtomicReference<>());
   }
 
   /**
@@ -178,10 +203,11 @@ public final class MirrorIndex implements AutoCloseable {
   public static MirrorIndex open(Path file, Path source, Path target, long recordedNanos, boolean readOnly)
       throws IOException {
     String reason = "no index yet";
+    AtomicReference<String> failure = new AtomicReference<>();
     if (Files.isRegularFile(file)) {
       MVStore store = null;
       try {
-        MVStore.Builder builder = builder(file, READ_CACHE_MB);
+        MVStore.Builder builder = builder(file, READ_CACHE_MB, failure);
         store = (readOnly ? builder.readOnly() : builder.autoCommitDisabled()).open();
         MVMap<String, String> meta = store.openMap("meta");
         if (!VERSION.equals(meta.get("version"))) {
@@ -189,7 +215,7 @@ public final class MirrorIndex implements AutoCloseable {
         } else if (!pairKey(source, target).equals(meta.get("pair"))) {
           reason = "index of another source and destination";
         } else {
-          return new MirrorIndex(store, true, null, null, file, recordedNanos);
+          return new MirrorIndex(store, true, null, null, file, recordedNanos, failure);
         }
       } catch (RuntimeException e) {
         reason = "index unreadable (" + e.getClass().getSimpleName() + ")";
@@ -203,11 +229,11 @@ public final class MirrorIndex implements AutoCloseable {
     removeLeftovers(file);
     Path temp = temporary(file, "");
     Files.deleteIfExists(temp);
-    MVStore store = builder(temp, BUILD_CACHE_MB).open();
+    MVStore store = builder(temp, BUILD_CACHE_MB, failure).open();
     MVMap<String, String> meta = store.openMap("meta");
     meta.put("version", VERSION);
     meta.put("pair", pairKey(source, target));
-    return new MirrorIndex(store, false, reason, temp, file, recordedNanos);
+    return new MirrorIndex(store, false, reason, temp, file, recordedNanos, failure);
   }
 
   /**
@@ -266,9 +292,9 @@ public final class MirrorIndex implements AutoCloseable {
     return file.resolveSibling(file.getFileName() + ".running");
   }
 
-  /** Whether the previous run's records are there to use. */
+  /** Whether the previous run's records are there to use (and the store still works). */
   public boolean isPreviousAvailable() {
-    return previousAvailable;
+    return previousAvailable && failure.get() == null;
   }
 
   /** Why the previous run's records are not there, when they are not. */
@@ -548,7 +574,7 @@ public final class MirrorIndex implements AutoCloseable {
   // ---- for DirectoryRecords
 
   boolean isWritable() {
-    return store != null && !store.isReadOnly();
+    return store != null && !store.isReadOnly() && failure.get() == null;
   }
 
   byte[] directoryValue(String directory) {
@@ -599,6 +625,10 @@ public final class MirrorIndex implements AutoCloseable {
   public synchronized void commit() throws IOException {
     if (done || store == null || store.isReadOnly()) {
       return;
+    }
+    if (failure.get() != null) {
+      close(); // the previous index stays as it was; a new one is not kept
+      throw new IOException("cannot write the index " + file + ": " + failure.get());
     }
     done = true;
     Path written = temp;
@@ -668,7 +698,7 @@ public final class MirrorIndex implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    MVStore copy = builder(fresh, BUILD_CACHE_MB).open();
+    MVStore copy = builder(fresh, BUILD_CACHE_MB, failure).open();
     try {
       MVMap<String, String> meta = store.openMap("meta");
       copy.<String, String>openMap("meta").putAll(meta);

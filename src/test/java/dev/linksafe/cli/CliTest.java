@@ -407,13 +407,14 @@ class CliTest {
   }
 
   /**
-   * An index whose volume fills up while it is written: the copy stands, the run says so and
-   * succeeds, and the next run (which finds this one unfinished) compares with DST directly.
+   * An index whose volume fills up while it is written (during the walk: 30,000 names on a
+   * 256 KiB volume): the copy goes on and stands, the run says so and succeeds, and the next run
+   * (which finds this one unfinished) compares with DST directly.
    */
   @Test
   void aMirrorWhoseIndexCannotBeWrittenKeepsItsCopy() throws Exception {
     Path src = Files.createDirectories(base.resolve("src"));
-    for (int d = 0; d < 50; d++) {
+    for (int d = 0; d < 300; d++) {
       Path dir = Files.createDirectories(src.resolve("d" + d));
       for (int f = 0; f < 100; f++) {
         Files.writeString(dir.resolve("file-with-a-longish-name-" + f + ".txt"), "x");
