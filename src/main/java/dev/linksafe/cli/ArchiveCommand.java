@@ -106,29 +106,30 @@ final class ArchiveCommand implements Callable<Integer> {
       }
     }
     Path target = finalPlace(named);
-    Path[] temp = new Path[1];
-    try (OutputStream out = createBeside(target, named, temp)) {
-      var access = dev.linksafe.platform.Platforms.forPath(temp[0]);
+    Temporary temp = createBeside(target, named);
+    try (OutputStream out = temp.out()) {
+      var access = dev.linksafe.platform.Platforms.forPath(temp.path());
       // an archive written inside the tree leaves itself out; known by the name made just now,
       // which must still be that file when it is renamed into place
-      var self = access.stat(temp[0]).id();
+      var self = access.stat(temp.path()).id();
       ArchiveReport report = new TarWriter(excludes, self, xattrs).write(source, out, c);
       out.close();
       try {
-        if (!access.stat(temp[0]).id().equals(self)) {
-          throw new IOException("its temporary file " + temp[0] + " was replaced while it was written");
+        if (!access.stat(temp.path()).id().equals(self)) {
+          throw new IOException("its temporary file " + temp.path() + " was replaced while it was written");
         }
-        Files.move(temp[0], target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp.path(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException e) {
         throw new FileSystemException(named.toString(), null, "cannot write the archive: " + Problem.reason(e));
       }
       return report;
     } finally {
-      if (temp[0] != null) {
-        deleteQuietly(temp[0]);
-      }
+      deleteQuietly(temp.path());
     }
   }
+
+  /** A temporary file made for the archive, and the stream that made it. */
+  private record Temporary(Path path, OutputStream out) {}
 
   /**
    * The file standard output goes to, where it is one (Linux tells through /proc): left out of
@@ -164,22 +165,19 @@ final class ArchiveCommand implements Callable<Integer> {
   }
 
   /**
-   * Makes a new temporary file beside {@code target} and returns it open for writing (its name in
-   * {@code made[0]}): never one that is already there, and never through a symlink someone put
+   * Makes a new temporary file beside {@code target} and returns it open for writing: never one that is already there, and never through a symlink someone put
    * there (O_CREAT|O_EXCL), under a random name, and written through the descriptor that made
    * it, not opened again by name. A failure names the archive as asked for ({@code named}).
    */
-  private static OutputStream createBeside(Path target, Path named, Path[] made) throws IOException {
+  private static Temporary createBeside(Path target, Path named) throws IOException {
     String prefix = TempNames.PREFIX + target.getFileName() + ".";
     removeLeftovers(target, prefix);
     for (int attempt = 0; ; attempt++) {
       String random = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
       Path temp = target.resolveSibling(prefix + ProcessHandle.current().pid() + "." + random + ".tmp");
       try {
-        OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS);
-        made[0] = temp;
-        return out;
+        return new Temporary(temp, Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
       } catch (FileAlreadyExistsException e) {
         if (attempt == 10) {
           throw e;

@@ -512,11 +512,7 @@ public final class CopyEngine {
       if (options.owners() || options.dryRun()) {
         return;
       }
-      FileStatus s = known != null ? known : dst.stat(target);
-      if ((s.mode() & 0200) == 0) {
-        dst.setMetadata(target, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
-            s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, s.uid(), s.gid(), s.rdev()), false);
-      }
+      dst.openForOwner(target, known != null ? known : dst.stat(target));
     }
 
     @Override

@@ -76,7 +76,7 @@ final class MirrorState {
       return null;
     }
     return index.unavailableReason() + ": comparing with the destination directly"
-        + (index.keepsRecords() ? "; the index is rebuilt" : "");
+        + (index.isWritable() ? "; the index is rebuilt" : "");
   }
 
   boolean deletes() {
@@ -340,7 +340,8 @@ final class MirrorState {
           } catch (java.nio.file.AccessDeniedException e) {
             // a read-only directory (copied as such, and closed again when the walk left it):
             // opened for the deletion as for a new name; its mode is put back with its times
-            if (dryRun || !openUp(dst, d.path().getParent())) {
+            Path parent = d.path().getParent();
+            if (dryRun || !dst.openForOwner(parent, dst.stat(parent))) {
               throw e;
             }
             touched(relative);
@@ -379,15 +380,12 @@ final class MirrorState {
    */
   private boolean deleteKeepingExcluded(Path path, String key, FileSystemAccess dst, boolean dryRun)
       throws IOException {
-    if (excludes.isEmpty() || !isDirectory(dst, path)) {
+    FileStatus status = excludes.isEmpty() ? null : dst.stat(path);
+    if (status == null || status.kind() != EntryKind.DIRECTORY) {
       delete(path, dst, dryRun);
       return true;
     }
-    if (dst.stat(path).id().equals(sourceRoot)) {
-      // checked before a single name in it goes, as deleteTree checks it
-      throw new java.nio.file.FileSystemException(path.toString(), null,
-          "is the source itself, reached inside the destination: not deleted");
-    }
+    FileSystemAccess.refuseKept(path, status, sourceRoot); // before a single name in it goes
     boolean kept = false;
     try (DirectoryStream<Path> children = dst.newDirectoryStream(path)) {
       for (Path child : children) {
@@ -403,17 +401,6 @@ final class MirrorState {
       return false;
     }
     delete(path, dst, dryRun);
-    return true;
-  }
-
-  /** Gives its owner write access to a directory that lacks it; false if it had it already. */
-  private static boolean openUp(FileSystemAccess dst, Path directory) throws IOException {
-    FileStatus s = dst.stat(directory);
-    if (s.kind() != EntryKind.DIRECTORY || (s.mode() & 0300) == 0300) {
-      return false;
-    }
-    dst.setMetadata(directory, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(), s.accessedNanos(),
-        s.changedNanos(), s.linkCount(), s.mode() | 0300, -1, -1, 0), false);
     return true;
   }
 

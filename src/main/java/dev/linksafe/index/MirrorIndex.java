@@ -128,12 +128,7 @@ public final class MirrorIndex implements AutoCloseable {
   }
 
   private static void failed(AtomicReference<String> failure, Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    failure.compareAndSet(null, root instanceof Exception r && root != e
-        ? dev.linksafe.model.Problem.reason(r) : String.valueOf(e.getMessage()));
+    failure.compareAndSet(null, rootReason(e));
   }
 
   private static MVMap<String, String> openStrings(MVStore store, String name) {
@@ -175,20 +170,8 @@ public final class MirrorIndex implements AutoCloseable {
   }
 
   private static String keyText(Path path) {
-    String text = dev.linksafe.platform.RawNames.text(path.toAbsolutePath().normalize());
-    StringBuilder key = new StringBuilder(text.length());
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      boolean lone = Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < text.length()
-          && Character.isLowSurrogate(text.charAt(i + 1)))
-          && !(Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(text.charAt(i - 1)));
-      if (lone) {
-        key.append('\u0000').append(String.format("%02x", c & 0xff));
-      } else {
-        key.append(c);
-      }
-    }
-    return key.toString();
+    return dev.linksafe.platform.RawNames.replaceEscapes(
+        dev.linksafe.platform.RawNames.text(path.toAbsolutePath().normalize()), b -> String.format("\u0000%02x", b));
   }
 
   /** An index that reads nothing and keeps nothing: for a plain copy or a dry run without one. */
@@ -566,14 +549,10 @@ public final class MirrorIndex implements AutoCloseable {
     }
   }
 
-  /** Whether this run's records are kept (not a dry run, not an index that could not be made). */
-  public boolean keepsRecords() {
-    return isWritable();
-  }
-
   // ---- for DirectoryRecords
 
-  boolean isWritable() {
+  /** Whether this run's records are kept (not a dry run, an index that could not be made, or a failed store). */
+  public boolean isWritable() {
     return store != null && !store.isReadOnly() && failure.get() == null;
   }
 
@@ -664,7 +643,7 @@ public final class MirrorIndex implements AutoCloseable {
   }
 
   /** What the store's nested exceptions come down to: the deepest one's message (no space left, say). */
-  private static String rootReason(Exception e) {
+  private static String rootReason(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

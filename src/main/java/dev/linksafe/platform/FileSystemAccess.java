@@ -357,13 +357,9 @@ public interface FileSystemAccess extends AutoCloseable {
     FileStatus s = stat(root);
     long names = 1;
     if (s.kind() == dev.linksafe.model.EntryKind.DIRECTORY) {
-      if (s.id().equals(kept)) {
-        throw new java.nio.file.FileSystemException(root.toString(), null,
-            "is the source itself, reached inside the destination: not deleted");
-      }
-      if (!countOnly && (s.mode() & 0300) != 0300) {
-        setMetadata(root, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(),
-            s.accessedNanos(), s.changedNanos(), s.linkCount(), s.mode() | 0700, -1, -1, 0), false);
+      refuseKept(root, s, kept);
+      if (!countOnly) {
+        openForOwner(root, s);
       }
       java.util.List<Path> children = new java.util.ArrayList<>();
       try (java.nio.file.DirectoryStream<Path> listed = newDirectoryStream(root)) {
@@ -377,6 +373,34 @@ public interface FileSystemAccess extends AutoCloseable {
       delete(root);
     }
     return names;
+  }
+
+  /**
+   * Refuses to delete the directory {@code kept} (a mirror's source reached inside its
+   * destination under another name), whose status is {@code s}.
+   */
+  static void refuseKept(Path directory, FileStatus s, dev.linksafe.model.FileId kept)
+      throws java.nio.file.FileSystemException {
+    if (s.id().equals(kept)) {
+      throw new java.nio.file.FileSystemException(directory.toString(), null,
+          "is the source itself, reached inside the destination: not deleted");
+    }
+  }
+
+  /**
+   * Gives a directory's owner full access where it lacks write or search (a read-only
+   * directory copied as such), so that names can be made in it or removed; its owner, group and
+   * times stay. Returns whether it changed the mode.
+   *
+   * @param s the directory's status, as just looked at
+   */
+  default boolean openForOwner(Path directory, FileStatus s) throws IOException {
+    if (s.kind() != dev.linksafe.model.EntryKind.DIRECTORY || (s.mode() & 0300) == 0300) {
+      return false;
+    }
+    setMetadata(directory, new FileStatus(s.kind(), s.id(), s.size(), s.modifiedNanos(), s.accessedNanos(),
+        s.changedNanos(), s.linkCount(), s.mode() | 0700, -1, -1, 0), false);
+    return true;
   }
 
   /**

@@ -81,11 +81,32 @@ public final class RawNames {
   /** Whether {@code text} holds bytes that are not valid in the name encoding. */
   public static boolean hasEscapes(String text) {
     for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)))) {
+      if (isEscape(text, i)) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * {@code text} with each byte that is not valid in the name encoding (see {@link #text})
+   * written as {@code each} gives it: as U+FFFD, where names are shown that way, or spelled out
+   * where text must stay valid.
+   */
+  public static String replaceEscapes(String text, java.util.function.IntFunction<String> each) {
+    StringBuilder b = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      if (isEscape(text, i)) {
+        b.append(each.apply(text.charAt(i) & 0xff));
+      } else {
+        b.append(text.charAt(i));
+      }
+    }
+    return b.toString();
+  }
+
+  private static boolean isEscape(String text, int i) {
+    char c = text.charAt(i);
+    return c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
   }
 }

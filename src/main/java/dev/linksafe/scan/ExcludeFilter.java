@@ -63,19 +63,9 @@ public final class ExcludeFilter {
     }
     List<String> shown = new ArrayList<>(patterns.size());
     for (String pattern : patterns) {
-      shown.add(dev.linksafe.platform.RawNames.hasEscapes(pattern) ? asShown(pattern) : pattern);
+      shown.add(dev.linksafe.platform.RawNames.replaceEscapes(pattern, b -> "\uFFFD"));
     }
     return new ExcludeFilter(shown);
-  }
-
-  private static String asShown(String pattern) {
-    StringBuilder b = new StringBuilder(pattern.length());
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      boolean escaped = c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(pattern.charAt(i - 1)));
-      b.append(escaped ? '\uFFFD' : c);
-    }
-    return b.toString();
   }
 
   /** Reads patterns from a file, one per line; blank lines and lines starting with # are ignored. */
