@@ -13,6 +13,7 @@ import dev.linksafe.plan.Action;
 import dev.linksafe.plan.Planner;
 import dev.linksafe.platform.FileSystemAccess;
 import dev.linksafe.platform.Platforms;
+import dev.linksafe.platform.RawNames;
 import dev.linksafe.platform.TempNames;
 import dev.linksafe.scan.HardLinkTracker;
 import dev.linksafe.scan.TreeVisitor;
@@ -93,8 +94,11 @@ public final class CopyEngine {
     FileSystemAccess targetAccess =
         Platforms.forPath(target, options.reparse().destinationDriveLetter()).confinedTo(target);
     MirrorState mirror = openMirror(source, target);
+    // the previous snapshot is read where it lies, never through a link it holds on the way
+    Path previous = options.mirror().linkDest();
+    FileSystemAccess previousAccess = previous == null ? null : Platforms.forPath(previous).confinedTo(previous);
     try {
-      Run run = new Run(source, target, sourceAccess, targetAccess, createdRoot, mirror);
+      Run run = new Run(source, target, sourceAccess, targetAccess, previousAccess, createdRoot, mirror);
       if (mirror.indexNote() != null) {
         run.notes.add(new Problem(".", mirror.indexNote()));
       }
@@ -119,6 +123,9 @@ public final class CopyEngine {
     } finally {
       mirror.close();
       targetAccess.close();
+      if (previousAccess != null) {
+        previousAccess.close();
+      }
     }
   }
 
@@ -305,6 +312,8 @@ public final class CopyEngine {
     final Path targetRoot;
     final FileSystemAccess src;
     final FileSystemAccess dst;
+    /** The previous snapshot, confined to it; null but for a snapshot with one before it. */
+    final FileSystemAccess previous;
     final boolean createdRoot;
     final HardLinkTracker<CompletableFuture<FirstCopy>> groups = new HardLinkTracker<>();
     final List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
@@ -345,13 +354,14 @@ public final class CopyEngine {
      */
     final long leftComplete;
 
-    Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, boolean createdRoot,
-        MirrorState mirror) {
+    Run(Path sourceRoot, Path targetRoot, FileSystemAccess src, FileSystemAccess dst, FileSystemAccess previous,
+        boolean createdRoot, MirrorState mirror) {
       this.mirror = mirror;
       this.sourceRoot = sourceRoot;
       this.targetRoot = targetRoot;
       this.src = src;
       this.dst = dst;
+      this.previous = previous;
       this.createdRoot = createdRoot;
       this.reparse = new ReparsePointCopier(src, dst, sourceRoot, targetRoot, options.reparse());
       this.shortNames = src.supportsShortNames() && dst.supportsShortNames() && !options.dryRun();
@@ -1042,10 +1052,10 @@ public final class CopyEngine {
       if (options.mirror().linkDest() == null || existing == null || entry.kind() != EntryKind.REGULAR_FILE) {
         return false;
       }
-      Path previous = options.mirror().linkDest().resolve(TreeWalker.display(entry.relative()));
+      Path previous = inPrevious(entry.relative());
       try {
-        FileStatus p = dst.stat(previous);
-        return p.id().equals(existing.id()) && mayShare(entry, previous, p) && reusedFromPrevious.add(p.id());
+        FileStatus p = this.previous.statBeneath(previous);
+        return p != null && p.id().equals(existing.id()) && mayShare(entry, previous, p) && reusedFromPrevious.add(p.id());
       } catch (IOException e) {
         return false;
       }
@@ -1065,19 +1075,27 @@ public final class CopyEngine {
           && (s.kind() == EntryKind.SYMLINK || p.mode() == s.mode())
           && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid())
           // a symlink is shared only when it says the same thing (Linux links symlinks themselves)
-          && (s.kind() != EntryKind.SYMLINK || dst.readSymlink(previous).equals(entry.symlink().target()));
+          && (s.kind() != EntryKind.SYMLINK || this.previous.readSymlink(previous).equals(entry.symlink().target()));
       if (!same || s.changedNanos() < options.mirror().linkDestSince()) {
         return same;
       }
-      return (s.kind() == EntryKind.SYMLINK || FileSystemAccess.sameBytes(src, source(entry), dst, previous))
-          && (!options.xattrs() || sameXattrs(src.readXattrs(source(entry)), dst.readXattrs(previous)));
+      return (s.kind() == EntryKind.SYMLINK || FileSystemAccess.sameBytes(src, source(entry), this.previous, previous))
+          && (!options.xattrs() || sameXattrs(src.readXattrs(source(entry)), this.previous.readXattrs(previous)));
+    }
+
+    /** Where an entry stood in the previous snapshot: by its name's bytes, not its displayed text. */
+    private Path inPrevious(Path relative) {
+      Path root = options.mirror().linkDest();
+      return relative.getFileSystem() == root.getFileSystem()
+          ? root.resolve(relative) : RawNames.resolve(root, TreeWalker.display(relative));
     }
 
     /** Whether the previous snapshot's {@code previous} may be shared and is not yet taken. */
     private boolean mayReuse(Entry entry, Path previous) {
       try {
-        FileStatus p = dst.stat(previous);
-        return mayShare(entry, previous, p) && reusedFromPrevious.add(p.id());
+        // a name that a link stood on the way to in the previous snapshot is not shared
+        FileStatus p = this.previous.statBeneath(previous);
+        return p != null && mayShare(entry, previous, p) && reusedFromPrevious.add(p.id());
       } catch (IOException e) {
         return false;
       }
@@ -1095,13 +1113,13 @@ public final class CopyEngine {
      */
     private boolean reuseFromPrevious(Entry entry, Path target) {
       String key = TreeWalker.display(entry.relative());
-      Path previous = options.mirror().linkDest().resolve(key);
+      Path previous = inPrevious(entry.relative());
       boolean reusable = mayReuse(entry, previous);
       if (!reusable && entry.status().isHardLinked()) {
         // met first at a name the previous snapshot lacks (one added since): its file by the group
         String elsewhere = options.mirror().groups().previousPath(entry.id());
         if (elsewhere != null && !elsewhere.equals(key)) {
-          previous = options.mirror().linkDest().resolve(elsewhere);
+          previous = RawNames.resolve(options.mirror().linkDest(), elsewhere);
           reusable = mayReuse(entry, previous);
         }
       }

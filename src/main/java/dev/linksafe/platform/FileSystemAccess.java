@@ -140,6 +140,16 @@ public interface FileSystemAccess extends AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #statIfExists}, for a name strictly below the root this access is confined to,
+   * reached from that root without following a link on the way: reading another tree of the
+   * same volume (the previous snapshot) must not lead out of it where that tree holds a link.
+   *
+   * @throws java.nio.file.FileSystemException if {@code path} is not below the root, holds a
+   *     {@code .} or {@code ..} name, or a link stands on its way
+   */
+  FileStatus statBeneath(Path path) throws IOException;
+
   /** Whether this volume can hold NTFS reparse points; POSIX volumes cannot. */
   boolean supportsReparsePoints();
 

@@ -815,6 +815,14 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     return status(b);
   }
 
+  /** The way opened as a write's is, without following links, and kept for the next name in it. */
+  @Override
+  protected void checkWayBeneath(Path path) throws IOException {
+    try (At at = at(path, LINKED_FROM)) {
+      // opening the directory was the check
+    }
+  }
+
   @Override
   public FileStatus statIfExists(Path path) throws IOException {
     if (!LinuxLibc.Quiet.AVAILABLE) {

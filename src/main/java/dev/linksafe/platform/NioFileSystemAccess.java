@@ -72,6 +72,22 @@ public class NioFileSystemAccess implements FileSystemAccess {
     }
   }
 
+  @Override
+  public FileStatus statBeneath(Path path) throws IOException {
+    Path absolute = path.toAbsolutePath();
+    if (confinement == null || !absolute.normalize().equals(absolute) || absolute.equals(confinement)
+        || !absolute.startsWith(confinement)) {
+      throw new FileSystemException(path.toString(), null, "not a name below " + confinement);
+    }
+    checkWayBeneath(path);
+    return statIfExists(path);
+  }
+
+  /** As {@link #checkWay}, for {@link #statBeneath}; platforms with a better way override it. */
+  protected void checkWayBeneath(Path path) throws IOException {
+    checkWay(path);
+  }
+
   /** The parent of {@code path} when it lies strictly below the confinement root, else null. */
   protected final Path confinedParent(Path path) {
     if (confinement == null) {

@@ -108,10 +108,7 @@ public final class SnapshotRepository {
    * (the copy then finishes it), older ones are removed.
    */
   private boolean resumeInterrupted(Path work) throws IOException {
-    List<Path> leftovers = new ArrayList<>();
-    try (DirectoryStream<Path> children = Files.newDirectoryStream(repository, "*" + IN_PROGRESS)) {
-      children.forEach(leftovers::add);
-    }
+    List<Path> leftovers = ours(IN_PROGRESS);
     leftovers.sort(null);
     boolean resumed = false;
     for (int i = 0; i < leftovers.size(); i++) {
@@ -168,13 +165,26 @@ public final class SnapshotRepository {
 
   /** Finishes removals a killed prune left: such a snapshot was renamed aside first. */
   private void finishDeletions() throws IOException {
-    List<Path> leftovers = new ArrayList<>();
-    try (DirectoryStream<Path> children = Files.newDirectoryStream(repository, "*" + DELETING)) {
-      children.forEach(leftovers::add);
-    }
-    for (Path p : leftovers) {
+    for (Path p : ours(DELETING)) {
       deleteTree(p);
     }
+  }
+
+  /**
+   * The names in the repository that a run left with {@code suffix}: a snapshot's name before
+   * it, so that a directory of the user's that happens to end so is never taken or deleted.
+   */
+  private List<Path> ours(String suffix) throws IOException {
+    List<Path> found = new ArrayList<>();
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(repository, "*" + suffix)) {
+      for (Path p : children) {
+        String n = p.getFileName().toString();
+        if (SNAPSHOT_NAME.matcher(n.substring(0, n.length() - suffix.length())).matches()) {
+          found.add(p);
+        }
+      }
+    }
+    return found;
   }
 
   /** The complete snapshots, oldest first. */
@@ -301,10 +311,16 @@ public final class SnapshotRepository {
     }
   }
 
+  /** Points {@code latest} at a snapshot; a file or directory of that name is not ours to replace. */
   private void pointLatestAt(String name) throws IOException {
-    Path temp = repository.resolve(LATEST + ".tmp");
+    Path latest = repository.resolve(LATEST);
+    if (Files.exists(latest, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(latest)) {
+      return;
+    }
+    Path temp = repository.resolve(".linksafe").resolve(LATEST + ".tmp");
     Files.deleteIfExists(temp);
     Files.createSymbolicLink(temp, Path.of(name));
+    // made in .linksafe, where no name is the user's; a relative link means the same once renamed
     Files.move(temp, repository.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 

@@ -263,4 +263,59 @@ class SnapshotRepositoryTest {
         second.report().notes().toString());
     Trees.assertIdentical(src, second.path());
   }
+
+  @Test
+  void aDirectoryThatWasALinkInThePreviousSnapshotIsNotLinkedThrough() throws Exception {
+    Path shared = Files.createDirectories(base.resolve("shared"));
+    Files.writeString(shared.resolve("f"), "outside every snapshot");
+    Path src = Files.createDirectories(base.resolve("src"));
+    Files.createSymbolicLink(src.resolve("a"), shared);
+    Path repo = base.resolve("repo");
+    snapshot(src, repo, 0);
+    // the same names, times and bytes as real files where the link stood
+    Files.delete(src.resolve("a"));
+    new CopyEngine(CopyOptions.defaults(true)).copy(shared, src.resolve("a"));
+
+    SnapshotRepository.Created second = snapshot(src, repo, 1);
+
+    assertEquals(0, second.report().linkedToPrevious(), second.report().toString());
+    assertNotEquals(Files.getAttribute(shared.resolve("f"), "unix:ino"),
+        Files.getAttribute(second.path().resolve("a/f"), "unix:ino"), "the snapshot shares a file outside it");
+    Trees.assertIdentical(src, second.path());
+  }
+
+  @Test
+  void namesOfTheUsersThatLookLikeLeftoversAreLeftAlone() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Files.writeString(src.resolve("f"), "data");
+    Path repo = Files.createDirectories(base.resolve("repo"));
+    Path deleting = Files.createDirectories(repo.resolve("photos.deleting"));
+    Files.writeString(deleting.resolve("img"), "keep me");
+    Path inProgress = Files.createDirectories(repo.resolve("work.in-progress"));
+    Files.writeString(inProgress.resolve("draft"), "keep me too");
+    Files.writeString(repo.resolve("latest"), "a file of the user's");
+    Files.writeString(repo.resolve("latest.tmp"), "and another");
+
+    SnapshotRepository.Created created = snapshot(src, repo, 0);
+    snapshot(src, repo, 1);
+
+    assertEquals("keep me", Files.readString(deleting.resolve("img")));
+    assertEquals("keep me too", Files.readString(inProgress.resolve("draft")));
+    assertEquals("a file of the user's", Files.readString(repo.resolve("latest")));
+    assertEquals("and another", Files.readString(repo.resolve("latest.tmp")));
+    assertFalse(created.resumed());
+    assertEquals(2, new SnapshotRepository(repo).list().size());
+  }
+
+  @Test
+  void aNameThatIsNotUtf8IsSharedWithThePreviousSnapshot() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    // bytes that are not UTF-8, made through the shell: the JDK cannot name them
+    Privileged.run("sh", "-c", "printf unchanged > \"$1\"/$(printf 'caf\\351')", "sh", src.toString());
+    Path repo = base.resolve("repo");
+    snapshot(src, repo, 0);
+    SnapshotRepository.Created second = snapshot(src, repo, 1);
+    assertEquals(1, second.report().linkedToPrevious(), second.report().toString());
+    assertEquals(0, second.report().filesCopied(), second.report().toString());
+  }
 }
