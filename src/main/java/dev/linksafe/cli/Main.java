@@ -60,6 +60,28 @@ public final class Main implements Runnable {
     } else {
       COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
     }
+    configured(cl, out, err);
+    try {
+      configuration = Configuration.load(Configuration.configArgument(args));
+    } catch (IOException e) {
+      err.println("linksafe: cannot read configuration: " + describe(e));
+      return ExitCodes.USAGE;
+    } catch (IllegalArgumentException e) {
+      err.println("linksafe: bad configuration: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    cl.setDefaultValueProvider(configuration);
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /**
+   * Sets up a command line as linksafe's: paths keep their bytes, errors are told in linksafe's
+   * words and exit codes. For the top level, and for a command another one runs (restore's copy).
+   */
+  static CommandLine configured(CommandLine cl, PrintWriter out, PrintWriter err) {
     // a path given with bytes that are not valid in the name encoding keeps them
     cl.registerConverter(Path.class, dev.linksafe.platform.RawNames::path);
     cl.setOut(out);
@@ -99,20 +121,7 @@ public final class Main implements Runnable {
       }
       return ExitCodes.FATAL;
     });
-    try {
-      configuration = Configuration.load(Configuration.configArgument(args));
-    } catch (IOException e) {
-      err.println("linksafe: cannot read configuration: " + describe(e));
-      return ExitCodes.USAGE;
-    } catch (IllegalArgumentException e) {
-      err.println("linksafe: bad configuration: " + e.getMessage());
-      return ExitCodes.USAGE;
-    }
-    cl.setDefaultValueProvider(configuration);
-    int code = cl.execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return cl;
   }
 
   static Configuration configuration() {

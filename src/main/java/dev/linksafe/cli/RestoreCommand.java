@@ -1,5 +1,6 @@
 package dev.linksafe.cli;
 
+import dev.linksafe.platform.RawNames;
 import dev.linksafe.snapshot.SnapshotRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,22 +36,26 @@ final class RestoreCommand implements Callable<Integer> {
     Path absolute = from.toAbsolutePath().normalize();
     Path snapshot;
     try {
-      if (SnapshotRepository.isRepository(absolute)) {
+      // a snapshot first: one of a tree that was itself a repository holds .linksafe too
+      Path parent = absolute.getParent();
+      if (parent != null && SnapshotRepository.isRepository(parent)
+          && new SnapshotRepository(parent).names().contains(absolute.getFileName().toString())) {
+        snapshot = new SnapshotRepository(parent).resolve(absolute.getFileName().toString());
+      } else if (SnapshotRepository.isRepository(absolute)) {
         snapshot = new SnapshotRepository(absolute).resolve(null);
-      } else if (absolute.getParent() != null && SnapshotRepository.isRepository(absolute.getParent())) {
-        snapshot = new SnapshotRepository(absolute.getParent()).resolve(absolute.getFileName().toString());
+      } else if (parent != null && SnapshotRepository.isRepository(parent)) {
+        snapshot = new SnapshotRepository(parent).resolve(absolute.getFileName().toString());
       } else {
         throw new UsageException("not a snapshot repository, nor a snapshot in one: " + from);
       }
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    List<String> args = new ArrayList<>(List.of(snapshot.toString(), target.toString()));
+    // as text that keeps the bytes of a name that is not valid in the name encoding
+    List<String> args = new ArrayList<>(List.of(RawNames.text(snapshot), RawNames.text(target)));
     args.addAll(copyOptions);
-    CommandLine copy = new CommandLine(new CopyCommand());
-    copy.setOut(spec.commandLine().getOut());
-    copy.setErr(spec.commandLine().getErr());
-    copy.setExecutionExceptionHandler(spec.commandLine().getExecutionExceptionHandler());
+    CommandLine copy = Main.configured(new CommandLine(new CopyCommand()),
+        spec.commandLine().getOut(), spec.commandLine().getErr());
     copy.setDefaultValueProvider(spec.commandLine().getDefaultValueProvider());
     return copy.execute(args.toArray(String[]::new));
   }

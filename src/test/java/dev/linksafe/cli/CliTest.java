@@ -196,6 +196,32 @@ class CliTest {
     assertEquals(0, run("verify", "--content", tree.toString(), restored.toString()).code());
   }
 
+  /** A snapshot of a tree that was itself a repository holds .linksafe: it is still that snapshot. */
+  @Test
+  void aSnapshotOfARepositoryRestoresAsItself() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path inner = base.resolve("inner");
+    assertEquals(0, run("snapshot", tree.toString(), inner.toString()).code());
+    Path outer = base.resolve("outer");
+    assertEquals(0, run("snapshot", inner.toString(), outer.toString()).code());
+    Path snapshot = outer.resolve(Files.readSymbolicLink(outer.resolve("latest")));
+    Path restored = base.resolve("restored");
+    Cli.Result r = run("restore", snapshot.toString(), restored.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(0, run("verify", inner.toString(), restored.toString()).code(), "restored the inner repository whole");
+  }
+
+  @Test
+  void restoreKeepsTheBytesOfADestinationThatIsNotUtf8() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path repo = base.resolve("repo");
+    assertEquals(0, run("snapshot", tree.toString(), repo.toString()).code());
+    Path restored = dev.linksafe.platform.RawNames.resolve(base, "out\uDCFF");
+    Cli.Result r = run("restore", repo.toString(), dev.linksafe.platform.RawNames.text(restored));
+    assertEquals(0, r.code(), r.err());
+    assertEquals(0, run("verify", tree.toString(), dev.linksafe.platform.RawNames.text(restored)).code(), r.out());
+  }
+
   /** As GNU tar does, an archive written inside the tree it archives leaves itself out. */
   @Test
   void anArchiveWrittenInsideItsSourceLeavesItselfOut() throws Exception {
