@@ -77,7 +77,14 @@ public final class SnapshotRepository {
     String previous = names.isEmpty() ? null : names.get(names.size() - 1);
     String name = nameAfter(NAME.format(now), previous);
     Path work = repository.resolve(name + IN_PROGRESS);
-    boolean resumed = resumeInterrupted(work);
+    String interrupted = resumeInterrupted(work);
+    boolean resumed = interrupted != null;
+    // a resumed tree holds files an earlier run copied: the snapshot is as old as its first run,
+    // which is what the next snapshot trusts a file's unchanged status since
+    Instant started = resumed ? startOf(interrupted, now) : now;
+    if (!options.dryRun()) {
+      recordStart(started);
+    }
     if (!options.dryRun()) {
       SnapshotGroups.removeOrphans(groups(), Set.copyOf(names));
     }
@@ -88,7 +95,7 @@ public final class SnapshotRepository {
               nanos(readManifest(previous).map(SnapshotInfo::time).orElse(timeOf(previous))), groups);
       CopyReport report = new CopyEngine(options.withMirror(linking), ActionListener.NONE, progress)
           .copy(source, work);
-      SnapshotInfo info = new SnapshotInfo(name, source.toRealPath().toString(), now,
+      SnapshotInfo info = new SnapshotInfo(name, source.toRealPath().toString(), started,
           report.filesCopied() + report.linkedToPrevious() + report.hardLinks() + report.unchanged(),
           report.filesCopied(), report.linkedToPrevious(), report.bytesCopied(), report.errors());
       if (options.dryRun()) {
@@ -107,22 +114,49 @@ public final class SnapshotRepository {
    * Takes over what an interrupted run left: the newest in-progress snapshot becomes this run's
    * (the copy then finishes it), older ones are removed.
    */
-  private boolean resumeInterrupted(Path work) throws IOException {
+  private String resumeInterrupted(Path work) throws IOException {
     List<Path> leftovers = ours(IN_PROGRESS);
     leftovers.sort(null);
-    boolean resumed = false;
+    String resumed = null;
     for (int i = 0; i < leftovers.size(); i++) {
       Path p = leftovers.get(i);
       if (i == leftovers.size() - 1 && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         if (!p.equals(work)) {
           Files.move(p, work, StandardCopyOption.ATOMIC_MOVE);
         }
-        resumed = true;
+        String n = p.getFileName().toString();
+        resumed = n.substring(0, n.length() - IN_PROGRESS.length());
       } else {
         deleteTree(p);
       }
     }
     return resumed;
+  }
+
+  /** Where the start of the snapshot being built is kept, for a run that resumes it. */
+  private Path startFile() {
+    return repository.resolve(".linksafe").resolve("started");
+  }
+
+  private void recordStart(Instant started) throws IOException {
+    Path file = startFile();
+    Path temp = file.resolveSibling("started.tmp");
+    Files.writeString(temp, started.toString(), StandardCharsets.UTF_8);
+    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * When the interrupted snapshot was first started: as recorded, else (a file lost, or left by
+   * an earlier version) by its name, never later than {@code now}.
+   */
+  private Instant startOf(String interrupted, Instant now) {
+    Instant t;
+    try {
+      t = Instant.parse(Files.readString(startFile(), StandardCharsets.UTF_8).strip());
+    } catch (IOException | RuntimeException e) {
+      t = timeOf(interrupted);
+    }
+    return t.isBefore(now) ? t : now;
   }
 
   /**

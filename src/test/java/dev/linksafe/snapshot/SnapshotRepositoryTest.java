@@ -13,6 +13,7 @@ import dev.linksafe.testing.Privileged;
 import dev.linksafe.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -164,6 +165,35 @@ class SnapshotRepositoryTest {
     try (var children = Files.list(repo)) {
       assertFalse(children.anyMatch(p -> p.getFileName().toString().endsWith(".in-progress")));
     }
+  }
+
+  /**
+   * A file whose bytes changed (its time put back) between a killed run and the one resuming it
+   * keeps its old copy in that snapshot, as any quick check would; the next snapshot compares its
+   * bytes, because it changed after the resumed snapshot was first started.
+   */
+  @Test
+  void aFileChangedWhileASnapshotWasInterruptedIsComparedByTheNextOne() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src"));
+    Path f = Files.writeString(src.resolve("f"), "old bytes");
+    FileTime time = Files.getLastModifiedTime(f);
+    Path repo = base.resolve("repo");
+    Instant now = Instant.now();
+    // a run started an hour ago copied everything and was killed before its rename
+    SnapshotRepository.Created killed = new SnapshotRepository(repo).create(src, CopyOptions.defaults(true),
+        now.minus(Duration.ofHours(1)), ProgressListener.NONE);
+    Files.move(killed.path(), killed.path().resolveSibling(killed.path().getFileName() + ".in-progress"));
+    Files.delete(repo.resolve(".linksafe/manifests/" + killed.path().getFileName() + ".json"));
+    Files.writeString(f, "new bytes");
+    Files.setLastModifiedTime(f, time);
+
+    SnapshotRepository.Created resumed = new SnapshotRepository(repo).create(src, CopyOptions.defaults(true),
+        now.plusSeconds(60), ProgressListener.NONE);
+    assertTrue(resumed.resumed());
+    SnapshotRepository.Created next = new SnapshotRepository(repo).create(src, CopyOptions.defaults(true),
+        now.plus(Duration.ofHours(1)), ProgressListener.NONE);
+
+    assertEquals("new bytes", Files.readString(next.path().resolve("f")));
   }
 
   @Test
