@@ -216,6 +216,10 @@ public final class TreeComparator {
         if (!ta.equals(tb)) {
           differences.add(new Difference(relative, "target", ta + " vs " + tb));
         }
+        // copy, mirror, extract and GNU and BSD tar all keep a symlink's own time
+        if (Math.abs(sa.modifiedNanos() - sb.modifiedNanos()) > modifyWindowNanos) {
+          differences.add(new Difference(relative, "mtime", time(sa.modifiedNanos()) + " vs " + time(sb.modifiedNanos())));
+        }
         return;
       }
       if (ra == null || rb == null) {

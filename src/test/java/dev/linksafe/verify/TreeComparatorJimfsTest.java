@@ -210,6 +210,16 @@ class TreeComparatorJimfsTest {
     assertEquals("a.txt vs b.txt", r.differences().get(0).detail());
   }
 
+  @Test
+  void differentSymlinkTimesAreFound() throws IOException {
+    standardTree(a);
+    standardTree(b);
+    settle();
+    Files.getFileAttributeView(b.resolve("docs/link"), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setTimes(FileTime.fromMillis(0), null, null);
+    assertEquals(List.of("docs/link: mtime"), found(new TreeComparator(true).compare(a, b)));
+  }
+
   // ---- topology ------------------------------------------------------------------------------
 
   @Test
