@@ -853,7 +853,7 @@ public final class CopyEngine {
         FileStatus alone = parent.fresh ? null : statOrNull(parent, target);
         String aloneTarget = alone != null && alone.kind() == EntryKind.SYMLINK
             && entry.kind() == EntryKind.SYMLINK ? dst.readSymlink(target) : null;
-        return perform(Planner.plan(entry, target, alone, aloneTarget, granularity));
+        return perform(withoutConflict(Planner.plan(entry, target, alone, aloneTarget, granularity)));
       }
       if (same != null && copy.id() != null && copy.id().equals(same.destinationId())) {
         unchanged.increment();
@@ -861,7 +861,8 @@ public final class CopyEngine {
         return 0;
       }
       existing = parent.fresh ? null : statOrNull(parent, target);
-      long size = perform(Planner.planLink(entry, target, existing, copy.target(), copy.id()));
+      long size = perform(withoutConflict(Planner.planLink(entry, target, existing, copy.target(), copy.id()),
+          () -> Planner.planLink(entry, target, null, copy.target(), copy.id())));
       mirror.record(parent.records, key, entry, copy.id());
       return size;
     }
@@ -886,8 +887,8 @@ public final class CopyEngine {
     private long linkToCopyElsewhere(Entry entry, Path target, FileStatus existing, Path elsewhere,
         Directory parent, String key, CompletableFuture<FirstCopy> first) throws IOException {
       FileStatus there = dst.stat(elsewhere);
-      Action link = Planner.planLink(entry, target, existing, elsewhere, there.id());
-      perform(link);
+      perform(withoutConflict(Planner.planLink(entry, target, existing, elsewhere, there.id()),
+          () -> Planner.planLink(entry, target, null, elsewhere, there.id())));
       if (!options.dryRun()) {
         updateMetadata(entry, elsewhere, there);
       }
@@ -944,6 +945,11 @@ public final class CopyEngine {
      * or while it holds excluded names, the conflict stands and is reported.
      */
     private Action withoutConflict(Action action) throws IOException {
+      return withoutConflict(action, () -> Planner.plan(action.entry(), action.target(), null, null, granularity));
+    }
+
+    /** As {@link #withoutConflict(Action)}; {@code planned} plans the step once the directory is gone. */
+    private Action withoutConflict(Action action, java.util.function.Supplier<Action> planned) throws IOException {
       if (action.kind() != Action.Kind.CONFLICT || !mirror.deletes()) {
         return action;
       }
@@ -951,7 +957,7 @@ public final class CopyEngine {
       if (!mirror.deleteDirectoryInTheWay(action.target(), key, dst, options.dryRun())) {
         return action;
       }
-      return Planner.plan(action.entry(), action.target(), null, null, granularity);
+      return planned.get();
     }
 
     /** Carries out one step and returns the bytes it copied. */

@@ -364,4 +364,27 @@ class MirrorScenarioTest {
     mirror(state);
     assertEquals("two", new String(access.readXattrs(dst.resolve("docs")).get("user.tag")));
   }
+
+  /** A directory at DST where the source now has a later name of a group: replaced with --delete. */
+  @ParameterizedTest
+  @EnumSource(IndexState.class)
+  void aGroupsLaterNameTakesThePlaceOfADirectory(IndexState state) throws Exception {
+    src = Files.createDirectories(base.resolve("src"));
+    dst = base.resolve("mirror");
+    indexDir = base.resolve("index");
+    Files.writeString(src.resolve("a"), "grouped");
+    Files.createDirectories(src.resolve("sub/x/deeper"));
+    Files.writeString(src.resolve("sub/x/deeper/f"), "gone soon");
+    age();
+    mirror(IndexState.KEPT);
+    try (Stream<Path> walk = Files.walk(src.resolve("sub/x"))) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    Files.createLink(src.resolve("sub/x"), src.resolve("a"));
+    CopyReport r = mirror(state);
+    assertEquals(List.of(), r.problems());
+    assertEquals(Files.getAttribute(dst.resolve("a"), "unix:ino"), Files.getAttribute(dst.resolve("sub/x"), "unix:ino"));
+  }
 }
