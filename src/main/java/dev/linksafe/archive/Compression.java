@@ -56,6 +56,10 @@ public enum Compression {
   /** Unwraps the compression (gzip, xz, zstd, bzip2) that the stream's first bytes announce. */
   static InputStream unwrap(InputStream in) throws IOException {
     InputStream buffered = in.markSupported() ? in : new BufferedInputStream(withoutAvailable(in), 64 * 1024);
+    if (startsWithTarHeader(buffered)) {
+      // bzip2's signature is three letters ("BZh"), which a tar's first name may begin with
+      return buffered;
+    }
     String detected;
     try {
       detected = CompressorStreamFactory.detect(buffered);
@@ -70,6 +74,21 @@ public enum Compression {
     byte[] magic = MEMBER_MAGIC.get(detected);
     InputStream decompressed = magic == null ? member(detected, buffered) : new Members(detected, magic, buffered);
     return failingAsIo(decompressed, detected);
+  }
+
+  /** Whether the stream starts with a block whose tar checksum holds; the stream is left where it was. */
+  private static boolean startsWithTarHeader(InputStream in) throws IOException {
+    byte[] block = new byte[512];
+    in.mark(block.length);
+    int n = 0;
+    try {
+      for (int r; n < block.length && (r = in.read(block, n, block.length - n)) > 0; ) {
+        n += r;
+      }
+    } finally {
+      in.reset();
+    }
+    return n == block.length && TarInput.isHeader(block);
   }
 
   /**

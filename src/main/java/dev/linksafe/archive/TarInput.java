@@ -389,6 +389,15 @@ final class TarInput {
     return true;
   }
 
+  /** Whether {@code block} is a tar header: its checksum holds. */
+  static boolean isHeader(byte[] block) {
+    try {
+      return checksumHolds(block);
+    } catch (CorruptArchive e) {
+      return false;
+    }
+  }
+
   /** Whether the checksum field matches the block's bytes, summed unsigned or signed as tar allows. */
   private static boolean checksumHolds(byte[] b) throws CorruptArchive {
     long stored;

@@ -133,6 +133,25 @@ class ArchiveInteropTest {
     }
   }
 
+  /** bzip2 announces itself with three letters only; a plain tar whose first name starts so is a tar. */
+  @ParameterizedTest
+  @ValueSource(strings = {"tar", "bsdtar"})
+  void aTarWhoseFirstNameLooksLikeBzip2IsReadAsTar(String tool) throws Exception {
+    if (!Privileged.hasCommand(tool)) {
+      Privileged.unavailable(tool + " is not installed (apt-get install tar libarchive-tools)");
+    }
+    Path tree = Files.createDirectories(base.resolve("tree/BZh91AY"));
+    Files.writeString(tree.resolve("f"), "plain");
+    Path archive = base.resolve(tool + "-bzh.tar");
+    Privileged.run(tool, "-C", tree.getParent().toString(), "-cf", archive.toString(), "BZh91AY");
+    Path out = base.resolve("out-bzh-" + tool);
+    try (InputStream in = Files.newInputStream(archive)) {
+      ArchiveReport r = new TarExtractor(true).extract(in, out);
+      assertEquals(0, r.errors(), r.problems().toString());
+    }
+    assertEquals("plain", Files.readString(out.resolve("BZh91AY/f")));
+  }
+
   /**
    * A file with holes is archived as a GNU sparse entry: its data only, so the archive of a
    * 64 MiB file holding a few bytes stays a few blocks, and GNU tar, bsdtar and linksafe extract
