@@ -118,6 +118,7 @@ final class ArchiveCommand implements Callable<Integer> {
         if (!access.stat(temp.path()).id().equals(self)) {
           throw new IOException("its temporary file " + temp.path() + " was replaced while it was written");
         }
+        keepModeAndOwner(target, temp.path());
         Files.move(temp.path(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException e) {
         throw new FileSystemException(named.toString(), null, "cannot write the archive: " + Problem.reason(e));
@@ -126,6 +127,31 @@ final class ArchiveCommand implements Callable<Integer> {
     } finally {
       deleteQuietly(temp.path());
     }
+  }
+
+  /**
+   * Gives the archive the permissions and owner of the file it replaces, as tar's overwrite (which
+   * truncates) keeps them: an archive made private stays private.
+   */
+  private static void keepModeAndOwner(Path replaced, Path temp) throws IOException {
+    java.util.Map<String, Object> was;
+    try {
+      was = Files.readAttributes(replaced, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException | UnsupportedOperationException e) {
+      return; // a new archive: made as the umask says
+    }
+    java.util.Map<String, Object> now = Files.readAttributes(temp, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+    try {
+      if (!was.get("uid").equals(now.get("uid"))) {
+        Files.setAttribute(temp, "unix:uid", was.get("uid"), LinkOption.NOFOLLOW_LINKS);
+      }
+      if (!was.get("gid").equals(now.get("gid"))) {
+        Files.setAttribute(temp, "unix:gid", was.get("gid"), LinkOption.NOFOLLOW_LINKS);
+      }
+    } catch (IOException notOurs) {
+      // only root gives a file away; the archive is then the writer's, as tar's new file would be
+    }
+    Files.setAttribute(temp, "unix:mode", (Integer) was.get("mode") & 07777, LinkOption.NOFOLLOW_LINKS);
   }
 
   /** A temporary file made for the archive, and the stream that made it. */

@@ -222,6 +222,18 @@ class CliTest {
     assertEquals(0, run("verify", tree.toString(), dev.linksafe.platform.RawNames.text(restored)).code(), r.out());
   }
 
+  /** An archive written over an older one keeps its permissions, as tar's overwrite does. */
+  @Test
+  void anArchiveWrittenAgainKeepsItsPermissions() throws Exception {
+    Path tree = SampleTree.create(base);
+    Path archive = base.resolve("private.tar");
+    assertEquals(0, run("archive", tree.toString(), archive.toString()).code());
+    Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Cli.Result again = run("archive", tree.toString(), archive.toString());
+    assertEquals(0, again.code(), again.err());
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(archive)));
+  }
+
   /** As GNU tar does, an archive written inside the tree it archives leaves itself out. */
   @Test
   void anArchiveWrittenInsideItsSourceLeavesItselfOut() throws Exception {
