@@ -429,6 +429,11 @@ public final class TarExtractor {
       }
     }
 
+    /** Sixteen times PATH_MAX: trees deeper than the kernel takes in one path come back whole. */
+    static final int NAME_CHARS_LIMIT = 65_536;
+    /** As many levels as a PATH_MAX path can hold, twice over. */
+    static final int DEPTH_LIMIT = 4_096;
+
     /**
      * The destination path of an entry name, refusing absolute names, {@code ..} components and
      * anything that resolves outside the destination.
@@ -440,7 +445,15 @@ public final class TarExtractor {
       if (name.startsWith("/") || isDriveAbsolute(name)) {
         throw new Refused("absolute name: refused (would write outside the destination)");
       }
-      for (String part : name.split("/")) {
+      if (name.length() > NAME_CHARS_LIMIT) {
+        throw new Refused("name of more than " + NAME_CHARS_LIMIT + " characters: refused");
+      }
+      String[] parts = name.split("/");
+      if (parts.length > DEPTH_LIMIT) {
+        // each level is a directory made and looked at: a small archive must not cost hours
+        throw new Refused("name " + parts.length + " levels deep, more than " + DEPTH_LIMIT + ": refused");
+      }
+      for (String part : parts) {
         if (part.equals("..")) {
           throw new Refused("name with '..': refused (would write outside the destination)");
         }
@@ -477,12 +490,13 @@ public final class TarExtractor {
       if (parent.equals(root) || checkedDirectories.get(parent) != null) {
         return true;
       }
-      // only the part below the deepest directory already checked is looked at
-      Deque<Path> unchecked = new ArrayDeque<>();
-      for (Path p = parent; !p.equals(root) && checkedDirectories.get(p) == null; p = p.getParent()) {
-        unchecked.push(p);
-      }
-      for (Path current : unchecked) {
+      // from the top down, so that the levels of a deep name are never all held at once
+      Path below = root.relativize(parent);
+      for (int level = 1; level <= below.getNameCount(); level++) {
+        Path current = root.resolve(below.subpath(0, level));
+        if (checkedDirectories.get(current) != null) {
+          continue;
+        }
         awaitWriting(current); // a file of that name being made: refused below, as in archive order
         FileStatus s = statOrNull(current);
         if (s == null) {

@@ -242,4 +242,23 @@ class HostileArchiveTest {
     assertFalse(Files.exists(dst.resolve("missing")));
     assertEquals("g", Files.readString(dst.resolve("g")));
   }
+
+  /**
+   * A name a few hundred kilobytes long and a hundred thousand levels deep: refused at once, not
+   * made level by level (memory and time grew with the square of its depth), the rest extracted.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void aNameNestedBeyondReasonIsRefused() throws Exception {
+    byte[] archive = new Crafted().file("a/".repeat(100_000) + "f", "deep").file("d/".repeat(5_000) + "g", "deeper than PATH_MAX holds")
+        .file("g", "g").done();
+    Path dst = base.resolve("dst");
+    ArchiveReport r = extract(archive, dst);
+    assertEquals(2, r.errors());
+    assertTrue(r.problems().get(0).message().contains("name of more than 65536 characters: refused"));
+    assertTrue(r.problems().get(1).message().contains("name 5001 levels deep, more than 4096: refused"));
+    assertFalse(Files.exists(dst.resolve("a")));
+    assertFalse(Files.exists(dst.resolve("d")));
+    assertEquals("g", Files.readString(dst.resolve("g")));
+  }
 }
