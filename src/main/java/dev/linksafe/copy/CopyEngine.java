@@ -1160,8 +1160,13 @@ public final class CopyEngine {
         }
       } catch (FileSystemException e) {
         String reason = String.valueOf(e.getReason());
-        if (!reason.contains("EXDEV") && !reason.contains("EMLINK")
-            && !reason.toLowerCase().contains("cross-device") && !reason.toLowerCase().contains("too many links")) {
+        String why = reason.contains("EMLINK") || reason.toLowerCase().contains("too many links") ? "too many links"
+            : reason.contains("EXDEV") || reason.toLowerCase().contains("cross-device") ? "another volume"
+            // FAT has no hard links (EPERM), nor have some network and FUSE file systems
+            : reason.contains("EPERM") || reason.contains("EOPNOTSUPP") || reason.toLowerCase().contains("not supported")
+                || reason.toLowerCase().contains("not permitted") ? "the destination holds no hard links here"
+            : null;
+        if (why == null) {
           throw e;
         }
         Entry entry = action.entry();
@@ -1172,8 +1177,7 @@ public final class CopyEngine {
         files.increment();
         separate.increment();
         fail(new Problem(display(entry), "cannot link to " + relative(action.linkTo())
-            + " (" + (reason.contains("EMLINK") || reason.toLowerCase().contains("too many") ? "too many links" : "another volume")
-            + "): copied separately, so this name is no longer a link of its group"));
+            + " (" + why + "): copied separately, so this name is no longer a link of its group"));
       }
     }
 

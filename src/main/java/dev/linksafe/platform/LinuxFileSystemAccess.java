@@ -16,6 +16,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.DirectoryStream;
 import java.util.ArrayList;
@@ -813,6 +814,39 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
       throw error(e, path, "cannot read status");
     }
     return status(b);
+  }
+
+  /** As read once from the file system's type; 0 until then. */
+  private volatile long granularity;
+
+  /**
+   * By the type of the file system holding the confinement root: FAT keeps times to 2 s, exFAT
+   * to 10 ms, HFS+ to 1 s, NTFS (the kernel's driver, or a Windows share) to 100 ns. Compared
+   * exactly there, a mirror would copy every file again on every run.
+   */
+  @Override
+  public long timeGranularityNanos() {
+    long g = granularity;
+    if (g == 0) {
+      String type = "";
+      try {
+        type = confinement == null ? "" : Files.getFileStore(confinement).type();
+      } catch (IOException | RuntimeException e) {
+        // not known: exact
+      }
+      granularity = g = granularityOf(type);
+    }
+    return g;
+  }
+
+  static long granularityOf(String fileSystemType) {
+    return switch (fileSystemType) {
+      case "vfat", "msdos", "fat" -> 2_000_000_000L;
+      case "exfat" -> 10_000_000L;
+      case "hfs", "hfsplus" -> 1_000_000_000L;
+      case "ntfs", "ntfs3", "cifs", "smb3" -> 100L;
+      default -> 1L;
+    };
   }
 
   /** The way opened as a write's is, without following links, and kept for the next name in it. */
