@@ -542,7 +542,8 @@ public final class CopyEngine {
       }
       try {
         if (options.xattrs() && !directory.sourceUnchanged) {
-          copyXattrs(sourceRoot.resolve(directory.entry.relative()), directory.target);
+          apply(directory.fresh ? new XattrChange(src.readXattrs(sourceRoot.resolve(directory.entry.relative())), List.of())
+              : xattrChange(sourceRoot.resolve(directory.entry.relative()), directory.target), directory.target);
         }
         // after the contents, whose creation changed the directory's times; not when DST has
         // them already: writing equal values still dirties the inode, a journal write each
@@ -700,19 +701,59 @@ public final class CopyEngine {
       }
       boolean differs = existing.mode() != s.mode()
           || options.owners() && (existing.uid() != s.uid() || existing.gid() != s.gid());
-      if (differs && options.mirror().linkDest() != null && existing.linkCount() > 1
+      // setfattr and setfacl move only the change time: one later than the copy's is looked into
+      XattrChange xattrs = options.xattrs() && s.changedNanos() > existing.changedNanos()
+          ? xattrChange(source(entry), target) : XattrChange.NONE;
+      if ((differs || !xattrs.isEmpty()) && options.mirror().linkDest() != null && existing.linkCount() > 1
           && entry.kind() == EntryKind.REGULAR_FILE) {
         // shared with an earlier snapshot: a chmod there would change that snapshot too
         unchanged.decrement();
         perform(new Action(Action.Kind.REPLACE_FILE, entry, target, null));
         return;
       }
-      if (differs) {
+      if (differs || !xattrs.isEmpty()) {
         updatedMetadata.increment();
         if (!options.dryRun()) {
-          dst.setMetadata(target, s, options.owners());
+          apply(xattrs, target);
+          if (differs) {
+            dst.setMetadata(target, s, options.owners());
+          }
         }
       }
+    }
+
+    /** Attributes to set and to remove at DST for it to hold what the source holds. */
+    private record XattrChange(Map<String, byte[]> set, java.util.List<String> remove) {
+      static final XattrChange NONE = new XattrChange(Map.of(), java.util.List.of());
+
+      boolean isEmpty() {
+        return set.isEmpty() && remove.isEmpty();
+      }
+    }
+
+    /**
+     * What differs between the attributes of {@code from} and {@code to}. Only names of the kinds
+     * a copy carries are removed (user attributes and access control lists), never one the
+     * destination's system keeps there itself (an SELinux label).
+     */
+    private XattrChange xattrChange(Path from, Path to) throws IOException {
+      Map<String, byte[]> want = src.readXattrs(from);
+      Map<String, byte[]> have = dst.readXattrs(to);
+      Map<String, byte[]> set = new java.util.TreeMap<>();
+      want.forEach((name, value) -> {
+        if (!java.util.Arrays.equals(value, have.get(name))) {
+          set.put(name, value);
+        }
+      });
+      java.util.List<String> remove = have.keySet().stream()
+          .filter(name -> !want.containsKey(name) && (name.startsWith("user.") || name.startsWith("system.posix_acl_")))
+          .sorted().toList();
+      return set.isEmpty() && remove.isEmpty() ? XattrChange.NONE : new XattrChange(set, remove);
+    }
+
+    private void apply(XattrChange change, Path target) throws IOException {
+      dst.removeXattrs(target, change.remove());
+      dst.writeXattrs(target, change.set());
     }
 
     /** Makes a junction, Windows symlink or other reparse point, or its POSIX stand-in. */
@@ -820,7 +861,11 @@ public final class CopyEngine {
           existing = parent.fresh ? null : statOrNull(parent, target);
           String existingTarget = existing != null && existing.kind() == EntryKind.SYMLINK
               && entry.kind() == EntryKind.SYMLINK ? dst.readSymlink(target) : null;
-          Action action = withoutConflict(confirmed(Planner.plan(entry, target, existing, existingTarget, granularity)));
+          Action planned = confirmed(Planner.plan(entry, target, existing, existingTarget, granularity));
+          Action action = withoutConflict(planned);
+          if (planned.kind() == Action.Kind.CONFLICT && action.kind() != Action.Kind.CONFLICT) {
+            existing = null; // the directory in the way is gone
+          }
           if (action.kind() == Action.Kind.COPY_FILE || action.kind() == Action.Kind.REPLACE_FILE) {
             Optional<Path> elsewhere = mirror.groupCopyElsewhere(entry, key, sourceRoot, targetRoot, src, dst);
             if (elsewhere.isPresent()) {

@@ -275,6 +275,11 @@ public interface FileSystemAccess extends AutoCloseable {
   /** Sets extended attributes on a name (not followed). */
   void writeXattrs(Path path, Map<String, byte[]> xattrs) throws IOException;
 
+  /** Removes extended attributes from a name (not followed); one that is not there is no error. */
+  default void removeXattrs(Path path, java.util.Collection<String> names) throws IOException {
+    // volumes whose attributes are not kept hold none to remove
+  }
+
   /**
    * Creates a new file (an existing name there is an error, and never followed) with owner-only
    * permissions, and returns a stream that writes its bytes; metadata is set separately.

@@ -1578,6 +1578,25 @@ public class LinuxFileSystemAccess extends NioFileSystemAccess {
     }
   }
 
+  @Override
+  public void removeXattrs(Path path, java.util.Collection<String> names) throws IOException {
+    if (names.isEmpty()) {
+      return;
+    }
+    try (At at = at(path)) {
+      byte[] c = at.procPath();
+      for (String name : names) {
+        try {
+          LinuxLibc.lremovexattr(c, escapedBytes(name));
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() != LinuxLibc.ENODATA && e.getErrorCode() != LinuxLibc.ENOTSUP) {
+            throw error(e, path, "cannot remove extended attribute " + name);
+          }
+        }
+      }
+    }
+  }
+
   private static void writeXattrs(int fd, Path path, Map<String, byte[]> xattrs) throws IOException {
     writeXattrs(fd, null, path, xattrs);
   }

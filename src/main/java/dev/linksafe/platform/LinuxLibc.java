@@ -168,6 +168,8 @@ final class LinuxLibc {
   static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags)
       throws LastErrorException;
 
+  static native int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
+
   /** Listing a directory in one call per buffer of names; glibc 2.30 and later. */
   static final class Directories {
     static final boolean AVAILABLE;

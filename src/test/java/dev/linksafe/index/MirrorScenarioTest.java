@@ -365,14 +365,20 @@ class MirrorScenarioTest {
     assertEquals("two", new String(access.readXattrs(dst.resolve("docs")).get("user.tag")));
   }
 
-  /** A directory at DST where the source now has a later name of a group: replaced with --delete. */
+  /**
+   * A directory at DST where the source now has a name of a hard-link group: replaced with
+   * --delete, whether the group's other name is met first (a later name, linked) or after it
+   * (its first name, linked to the copy DST holds under the other name).
+   */
   @ParameterizedTest
-  @EnumSource(IndexState.class)
-  void aGroupsLaterNameTakesThePlaceOfADirectory(IndexState state) throws Exception {
+  @org.junit.jupiter.params.provider.CsvSource({"KEPT, a", "DELETED, a", "CORRUPTED, a",
+      "KEPT, deep/er/a", "DELETED, deep/er/a"})
+  void aGroupsNameTakesThePlaceOfADirectory(IndexState state, String other) throws Exception {
     src = Files.createDirectories(base.resolve("src"));
     dst = base.resolve("mirror");
     indexDir = base.resolve("index");
-    Files.writeString(src.resolve("a"), "grouped");
+    Files.createDirectories(src.resolve(other).getParent());
+    Files.writeString(src.resolve(other), "grouped");
     Files.createDirectories(src.resolve("sub/x/deeper"));
     Files.writeString(src.resolve("sub/x/deeper/f"), "gone soon");
     age();
@@ -382,9 +388,36 @@ class MirrorScenarioTest {
         Files.delete(p);
       }
     }
-    Files.createLink(src.resolve("sub/x"), src.resolve("a"));
+    Files.createLink(src.resolve("sub/x"), src.resolve(other));
     CopyReport r = mirror(state);
     assertEquals(List.of(), r.problems());
-    assertEquals(Files.getAttribute(dst.resolve("a"), "unix:ino"), Files.getAttribute(dst.resolve("sub/x"), "unix:ino"));
+    assertEquals(Files.getAttribute(dst.resolve(other), "unix:ino"), Files.getAttribute(dst.resolve("sub/x"), "unix:ino"));
+  }
+
+  /**
+   * setfattr changes a file's attributes and its change time only: the quick check finds the
+   * file unchanged, and the attributes must follow anyway, removed ones too.
+   */
+  @ParameterizedTest
+  @EnumSource(value = IndexState.class, names = {"KEPT", "DELETED"})
+  void aFilesExtendedAttributesFollowTheirChanges(IndexState state) throws Exception {
+    mirroredSample(IndexState.KEPT);
+    var access = dev.linksafe.platform.Platforms.forPath(src);
+    Path file = src.resolve("docs/report.txt");
+    try {
+      access.writeXattrs(file, java.util.Map.of("user.tag", "one".getBytes(), "user.gone", "soon".getBytes()));
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "no user extended attributes here: " + e.getMessage());
+    }
+    mirror(state);
+    assertEquals("one", new String(access.readXattrs(dst.resolve("docs/report.txt")).get("user.tag")));
+    Thread.sleep(10);
+    access.writeXattrs(file, java.util.Map.of("user.tag", "two".getBytes()));
+    access.removeXattrs(file, List.of("user.gone"));
+    CopyReport r = mirror(state);
+    assertEquals(0, r.filesCopied(), "attributes are set, the bytes not copied again");
+    var there = access.readXattrs(dst.resolve("docs/report.txt"));
+    assertEquals("two", new String(there.get("user.tag")));
+    assertFalse(there.containsKey("user.gone"), there.keySet().toString());
   }
 }
