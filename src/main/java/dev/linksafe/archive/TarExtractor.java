@@ -68,6 +68,27 @@ public final class TarExtractor {
   /** Which extended attributes in the archive to set, by name; null for none. */
   private final java.util.function.Predicate<String> xattrs;
 
+  /** The set-user-ID and set-group-ID bits, which a file the extracting user owns does not keep. */
+  static final int SET_ID_BITS = 06000;
+  /**
+   * The process's umask, applied as tar applies it for a user who is not root: an archive's
+   * world-writable names are not made so. Linux tells it in /proc; elsewhere the usual 022.
+   */
+  static final int UMASK = readUmask();
+
+  private static int readUmask() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring(6).trim(), 8) & 0777;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return 022;
+  }
+
   /** @param owners whether to set owners from the archive (as root) */
   public TarExtractor(boolean owners) {
     this(owners, null);
@@ -643,7 +664,8 @@ public final class TarExtractor {
       long minor = e.devMinor() & 0xffffffffL;
       long rdev = (major & 0xfffL) << 8 | (major & ~0xfffL) << 32 | (minor & 0xffL) | (minor & ~0xffL) << 12;
       return new FileStatus(kind, new FileId(0, 0), e.realSize(), nanos, nanos, nanos, 1,
-          e.mode(), owners ? (int) e.uid() : -1, owners ? (int) e.gid() : -1, rdev);
+          owners ? e.mode() : e.mode() & ~UMASK & ~SET_ID_BITS, owners ? (int) e.uid() : -1,
+          owners ? (int) e.gid() : -1, rdev);
     }
 
     /**
