@@ -244,13 +244,13 @@ class HostileArchiveTest {
   }
 
   /**
-   * A name a few hundred kilobytes long and a hundred thousand levels deep: refused at once, not
+   * A name of 70,000 characters and 35,000 levels: refused at once, not
    * made level by level (memory and time grew with the square of its depth), the rest extracted.
    */
   @Test
   @org.junit.jupiter.api.Timeout(60)
   void aNameNestedBeyondReasonIsRefused() throws Exception {
-    byte[] archive = new Crafted().file("a/".repeat(100_000) + "f", "deep").file("d/".repeat(5_000) + "g", "deeper than PATH_MAX holds")
+    byte[] archive = new Crafted().file("a/".repeat(35_000) + "f", "deep").file("d/".repeat(5_000) + "g", "deeper than PATH_MAX holds")
         .file("g", "g").done();
     Path dst = base.resolve("dst");
     ArchiveReport r = extract(archive, dst);
@@ -260,5 +260,32 @@ class HostileArchiveTest {
     assertFalse(Files.exists(dst.resolve("a")));
     assertFalse(Files.exists(dst.resolve("d")));
     assertEquals("g", Files.readString(dst.resolve("g")));
+  }
+
+  /**
+   * Extracted by a user who is not root (the archive's owners not kept), a name gets the umask
+   * applied and no set-ID bit, as tar does: an archive cannot leave a set-user-ID program or a
+   * world-writable directory behind.
+   */
+  @Test
+  void withoutOwnersTheUmaskAppliesAndSetIdBitsGo() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes, "UTF-8")) {
+      TarArchiveEntry d = new TarArchiveEntry("d/");
+      d.setMode(040777);
+      tar.putArchiveEntry(d);
+      tar.closeArchiveEntry();
+      TarArchiveEntry x = new TarArchiveEntry("d/x");
+      x.setMode(0104777);
+      x.setSize(2);
+      tar.putArchiveEntry(x);
+      tar.write("hi".getBytes(StandardCharsets.UTF_8));
+      tar.closeArchiveEntry();
+    }
+    Path dst = base.resolve("dst");
+    assertEquals(0, extract(bytes.toByteArray(), dst).errors());
+    int expected = 0777 & ~TarExtractor.UMASK;
+    assertEquals(expected, (Integer) Files.getAttribute(dst.resolve("d"), "unix:mode") & 07777);
+    assertEquals(expected, (Integer) Files.getAttribute(dst.resolve("d/x"), "unix:mode") & 07777);
   }
 }
