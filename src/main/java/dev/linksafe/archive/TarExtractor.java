@@ -111,7 +111,9 @@ public final class TarExtractor {
     Path root = target.toRealPath();
     // confined: a directory swapped for a link while extracting is not followed
     try (FileSystemAccess access = Platforms.forPath(root).confinedTo(root)) {
-      return extract(in, root, new Extraction(root, access));
+      Extraction x = new Extraction(root, access);
+      x.removeLeftovers(root);
+      return extract(in, root, x);
     }
   }
 
@@ -229,9 +231,35 @@ public final class TarExtractor {
     long directories;
     final LongAdder bytes = new LongAdder();
 
+    /** Names this run's temporary files, which its removal of leftovers leaves alone. */
+    final String run = TempNames.newRun();
+
     Extraction(Path root, FileSystemAccess access) {
       this.root = root;
       this.access = access;
+    }
+
+    /**
+     * Removes the temporary files a killed extraction left in a directory that was there
+     * before this one: a rerun must end with the archive's names only. Looked at once per
+     * directory met (again should it fall out of those kept as checked).
+     */
+    void removeLeftovers(Path dir) {
+      String ours = TempNames.PREFIX + run + ".";
+      try (var children = access.newDirectoryStream(dir)) {
+        for (Path child : children) {
+          String name = child.getFileName().toString();
+          if (TempNames.isTemporary(name) && !name.startsWith(ours)) {
+            try {
+              access.delete(child);
+            } catch (IOException e) {
+              // a directory of that name is not a file we made; the next run tries again
+            }
+          }
+        }
+      } catch (IOException e) {
+        // unreadable: what it holds is reported as the archive's names are written into it
+      }
     }
 
     /** Notes a failed entry; one that says the destination is full stops the extraction. */
@@ -331,6 +359,8 @@ public final class TarExtractor {
           if (existing != null && existing.kind() != EntryKind.DIRECTORY) {
             access.delete(path); // a file or link in the way: replaced, not followed
             access.createDirectory(path, 0755);
+          } else if (checkedDirectories.get(path) == null) {
+            removeLeftovers(path);
           }
         }
         checkedDirectories.put(path, Boolean.TRUE);
@@ -528,6 +558,8 @@ public final class TarExtractor {
         } else if (s.kind() != EntryKind.DIRECTORY) {
           throw new Refused("would be written through " + root.relativize(current)
               + (s.kind() == EntryKind.SYMLINK ? ", a symlink" : ", which is not a directory") + ": refused");
+        } else {
+          removeLeftovers(current);
         }
         checkedDirectories.put(current, Boolean.TRUE);
       }
@@ -631,7 +663,7 @@ public final class TarExtractor {
 
     /** Makes the entry under a temporary name beside its place and renames it over whatever is there. */
     void replace(Path path, Maker maker) throws IOException {
-      Path temp = TempNames.beside(path);
+      Path temp = TempNames.beside(path, run);
       boolean done = false;
       try {
         maker.make(temp);

@@ -19,6 +19,20 @@ public final class TempNames {
     return target.resolveSibling(PREFIX + random + ".tmp");
   }
 
+  /**
+   * A fresh temporary name in the directory of {@code target} that tells which run made it
+   * ({@code run}, a word of its own): a run removing leftovers there leaves its own alone.
+   */
+  public static Path beside(Path target, String run) {
+    String random = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    return target.resolveSibling(PREFIX + run + "." + random + ".tmp");
+  }
+
+  /** A word naming one run in {@link #beside(Path, String)}. */
+  public static String newRun() {
+    return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+  }
+
   public static boolean isTemporary(String name) {
     return name.startsWith(PREFIX) && name.endsWith(".tmp");
   }

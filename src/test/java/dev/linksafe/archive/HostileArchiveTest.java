@@ -288,4 +288,23 @@ class HostileArchiveTest {
     assertEquals(expected, (Integer) Files.getAttribute(dst.resolve("d"), "unix:mode") & 07777);
     assertEquals(expected, (Integer) Files.getAttribute(dst.resolve("d/x"), "unix:mode") & 07777);
   }
+
+  /**
+   * What a killed extraction leaves under temporary names in directories that were there is
+   * removed by the next one, which then ends with the archive's names only.
+   */
+  @Test
+  void leftoversOfAKilledExtractionAreRemovedByTheNext() throws Exception {
+    Path dst = Files.createDirectories(base.resolve("dst"));
+    Files.createDirectories(dst.resolve("d/e"));
+    Files.writeString(dst.resolve(".~linksafe.0123456789abcdef.tmp"), "partial");
+    Files.writeString(dst.resolve("d/.~linksafe.feedface.tmp"), "partial");
+    Files.writeString(dst.resolve("d/e/.~linksafe.cafe.tmp"), "partial");
+    byte[] archive = new Crafted().file("f", "f").file("d/g", "g").file("d/e/h", "h").done();
+    assertEquals(0, extract(archive, dst).errors());
+    try (var names = Files.walk(dst)) {
+      assertEquals(List.of("d", "d/e", "d/e/h", "d/g", "f"),
+          names.filter(p -> !p.equals(dst)).map(p -> dst.relativize(p).toString()).sorted().toList());
+    }
+  }
 }
