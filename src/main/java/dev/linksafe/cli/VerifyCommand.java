@@ -35,7 +35,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Option(names = "--modify-window", paramLabel = "SECONDS",
       description = "Count modification times this far apart as equal (e.g. 0.0000001 for a "
-          + "copy through a format or volume that keeps 100 ns; 2 for FAT). Default: exact.")
+          + "copy through a format that keeps 100 ns). Default: as finely as the coarser of the "
+          + "two volumes keeps them (to the nanosecond on most Linux file systems, 100 ns on NTFS, 2 s on FAT).")
   java.math.BigDecimal modifyWindow = java.math.BigDecimal.ZERO;
 
   @Override

@@ -46,12 +46,17 @@ public final class TreeComparator {
   }
 
   public VerifyReport compare(Path a, Path b) throws IOException {
-    Side left = new Side(a, Platforms.forPath(a));
-    Side right = new Side(b, Platforms.forPath(b));
-    Comparison c = new Comparison(left, right);
-    c.directory("", left.access.stat(a), right.access.stat(b), true);
-    c.differences.sort((x, y) -> x.path().compareTo(y.path()));
-    return new VerifyReport(c.entries, c.differences);
+    try (FileSystemAccess accessA = Platforms.forPath(a).confinedTo(a);
+        FileSystemAccess accessB = Platforms.forPath(b).confinedTo(b)) {
+      Side left = new Side(a, accessA);
+      Side right = new Side(b, accessB);
+      // a copy keeps times only as finely as its volume does (100 ns on NTFS, 2 s on FAT)
+      long kept = Math.max(accessA.timeGranularityNanos(), accessB.timeGranularityNanos());
+      Comparison c = new Comparison(left, right, Math.max(modifyWindowNanos, kept - 1));
+      c.directory("", accessA.stat(a), accessB.stat(b), true);
+      c.differences.sort((x, y) -> x.path().compareTo(y.path()));
+      return new VerifyReport(c.entries, c.differences);
+    }
   }
 
   private static final class Side {
@@ -120,9 +125,13 @@ public final class TreeComparator {
     final List<Difference> differences = new ArrayList<>();
     long entries;
 
-    Comparison(Side a, Side b) {
+    /** How far apart modification times may be and still count as equal. */
+    final long window;
+
+    Comparison(Side a, Side b, long window) {
       this.a = a;
       this.b = b;
+      this.window = window;
     }
 
     void directory(String relative, FileStatus sa, FileStatus sb, boolean root) throws IOException {
@@ -217,7 +226,7 @@ public final class TreeComparator {
           differences.add(new Difference(relative, "target", ta + " vs " + tb));
         }
         // copy, mirror, extract and GNU and BSD tar all keep a symlink's own time
-        if (Math.abs(sa.modifiedNanos() - sb.modifiedNanos()) > modifyWindowNanos) {
+        if (Math.abs(sa.modifiedNanos() - sb.modifiedNanos()) > window) {
           differences.add(new Difference(relative, "mtime", time(sa.modifiedNanos()) + " vs " + time(sb.modifiedNanos())));
         }
         return;
@@ -264,7 +273,7 @@ public final class TreeComparator {
     }
 
     private void compareTimesAndMode(String relative, FileStatus sa, FileStatus sb) {
-      if (Math.abs(sa.modifiedNanos() - sb.modifiedNanos()) > modifyWindowNanos) {
+      if (Math.abs(sa.modifiedNanos() - sb.modifiedNanos()) > window) {
         differences.add(new Difference(relative, "mtime", time(sa.modifiedNanos()) + " vs " + time(sb.modifiedNanos())));
       }
       if (sa.mode() != sb.mode()) {

@@ -184,6 +184,23 @@ class NtfsReparsePointTest {
     }
   }
 
+  /** NTFS keeps times to 100 ns: a copy there is as exact as it can be, and verify says so. */
+  @Test
+  void verifyComparesTimesAsFinelyAsTheVolumeKeepsThem() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src/sub"));
+    Files.writeString(src.resolve("f"), "nanoseconds");
+    Files.setLastModifiedTime(src.resolve("f"), java.nio.file.attribute.FileTime.from(
+        java.time.Instant.ofEpochSecond(1_700_000_000L, 123_456_789)));
+    try (NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
+      Path copy = d.root().resolve("copy");
+      new CopyEngine(CopyOptions.defaults(true)).copy(src.getParent(), copy);
+      assertEquals(java.time.Instant.ofEpochSecond(1_700_000_000L, 123_456_700),
+          Files.getLastModifiedTime(copy.resolve("sub/f")).toInstant(), "NTFS keeps 100 ns");
+      var report = new dev.linksafe.verify.TreeComparator(false).compare(src.getParent(), copy);
+      assertTrue(report.differences().stream().noneMatch(x -> x.aspect().equals("mtime")), report.differences().toString());
+    }
+  }
+
   @Test
   void retargetSymlinksRewritesAbsoluteInnerWindowsSymlinksOnly() throws Exception {
     try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
