@@ -129,6 +129,36 @@ public final class CopyEngine {
     }
   }
 
+  private static final Set<String> POSIX_FILE_SYSTEMS = Set.of("ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs",
+      "f2fs", "zfs", "jfs", "reiserfs", "nilfs2", "bcachefs", "overlay");
+
+  /** Whether the volume of {@code root} keeps a file's permission bits as set: asked once per run. */
+  static boolean keepsModes(Path root) {
+    try {
+      if (POSIX_FILE_SYSTEMS.contains(Files.getFileStore(root).type())) {
+        return true; // asked of the others only: a probe changes the root directory's times
+      }
+    } catch (IOException | RuntimeException e) {
+      // not known: asked
+    }
+    Path probe = root.resolve(TempNames.PREFIX + "modes." + TempNames.newRun() + ".tmp");
+    try {
+      Files.createFile(probe);
+      Set<java.nio.file.attribute.PosixFilePermission> asked =
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-r----x");
+      Files.setPosixFilePermissions(probe, asked);
+      return Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS).equals(asked);
+    } catch (IOException | UnsupportedOperationException e) {
+      return true; // not known: compared, as before
+    } finally {
+      try {
+        Files.deleteIfExists(probe);
+      } catch (IOException e) {
+        // a leftover of the reserved form: removed by a later run
+      }
+    }
+  }
+
   /** The index, deletion and comparison state of a mirror; an empty one for a copy. */
   private MirrorState openMirror(Path source, Path target) throws IOException {
     MirrorOptions m = options.mirror();
@@ -348,6 +378,12 @@ public final class CopyEngine {
     /** The precision at which DST keeps modification times, in nanoseconds. */
     final long granularity;
     /**
+     * Whether DST keeps permission bits as set: ntfs-3g without its permissions option and FAT
+     * show fixed ones, where comparing them made every run chmod every file and kept the index
+     * from ever proving one unchanged.
+     */
+    final boolean keepsModes;
+    /**
      * When the last run, which deleted as this one does and had no failure (so it left no name
      * at DST that its source lacked but excluded ones), committed; {@link Long#MIN_VALUE} when
      * none did (see {@link #asLeft}).
@@ -367,6 +403,7 @@ public final class CopyEngine {
       this.shortNames = src.supportsShortNames() && dst.supportsShortNames() && !options.dryRun();
       this.ignoresCase = !options.dryRun() && CaseFolding.ignoresCase(dst, targetRoot);
       this.granularity = dst.timeGranularityNanos();
+      this.keepsModes = options.dryRun() || keepsModes(targetRoot);
       this.leftComplete = mirror.previousLeftComplete();
     }
 
@@ -561,8 +598,13 @@ public final class CopyEngine {
     }
 
     /** Whether a DST directory already has the mode, owner and modification time of its source. */
+    /** Whether DST's permission bits are the source's, where DST keeps them at all. */
+    private boolean sameMode(FileStatus there, FileStatus source) {
+      return !keepsModes || there.mode() == source.mode();
+    }
+
     private boolean sameDirectoryMetadata(FileStatus there, FileStatus source) {
-      return there.kind() == EntryKind.DIRECTORY && there.mode() == source.mode()
+      return there.kind() == EntryKind.DIRECTORY && sameMode(there, source)
           && (!options.owners() || (there.uid() == source.uid() && there.gid() == source.gid()))
           && Planner.sameTime(there.modifiedNanos(), source.modifiedNanos(), granularity);
     }
@@ -699,7 +741,7 @@ public final class CopyEngine {
       if (existing == null || entry.kind() == EntryKind.SYMLINK) {
         return;
       }
-      boolean differs = existing.mode() != s.mode()
+      boolean differs = !sameMode(existing, s)
           || options.owners() && (existing.uid() != s.uid() || existing.gid() != s.gid());
       // setfattr and setfacl move only the change time: one later than the copy's is looked into
       XattrChange xattrs = options.xattrs() && s.changedNanos() > existing.changedNanos()
@@ -957,7 +999,7 @@ public final class CopyEngine {
         }
         // a chmod or chown at DST leaves its time alone: the look that would repair it without
         // the index must find it with the index too (a symlink's mode is not its own)
-        if (s.kind() != EntryKind.SYMLINK && s.kind() != EntryKind.DIRECTORY && (there.mode() != s.mode()
+        if (s.kind() != EntryKind.SYMLINK && s.kind() != EntryKind.DIRECTORY && (!sameMode(there, s)
             || options.owners() && (there.uid() != s.uid() || there.gid() != s.gid()))) {
           return false;
         }
@@ -1123,7 +1165,7 @@ public final class CopyEngine {
       FileStatus s = entry.status();
       boolean same = p.kind() == s.kind() && p.size() == s.size()
           && Planner.sameTime(p.modifiedNanos(), s.modifiedNanos(), granularity)
-          && (s.kind() == EntryKind.SYMLINK || p.mode() == s.mode())
+          && (s.kind() == EntryKind.SYMLINK || sameMode(p, s))
           && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid())
           // a symlink is shared only when it says the same thing (Linux links symlinks themselves)
           && (s.kind() != EntryKind.SYMLINK || this.previous.readSymlink(previous).equals(entry.symlink().target()));

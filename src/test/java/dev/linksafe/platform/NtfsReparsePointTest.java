@@ -201,6 +201,27 @@ class NtfsReparsePointTest {
     }
   }
 
+  /**
+   * ntfs-3g without its permissions option shows every name as 0777: a mirror there must not
+   * take the modes for changes, chmod every file on every run and never trust its index.
+   */
+  @Test
+  void aMirrorOntoAVolumeWithoutModesSettlesAfterOneRun() throws Exception {
+    Path src = Files.createDirectories(base.resolve("src/sub"));
+    Files.writeString(src.resolve("f"), "one");
+    Files.writeString(src.getParent().resolve("g"), "two");
+    try (NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
+      Path copy = d.root().resolve("copy");
+      CopyOptions mirror = CopyOptions.defaults(true).withMirror(
+          new dev.linksafe.copy.MirrorOptions(base.resolve("index"), true, false));
+      new CopyEngine(mirror).copy(src.getParent(), copy);
+      Thread.sleep(2100); // out of the index's racy window
+      CopyReport again = new CopyEngine(mirror).copy(src.getParent(), copy);
+      assertEquals(0, again.filesCopied(), again.toString());
+      assertEquals(0, again.updatedMetadata(), again.toString());
+    }
+  }
+
   @Test
   void retargetSymlinksRewritesAbsoluteInnerWindowsSymlinksOnly() throws Exception {
     try (NtfsVolume c = NtfsVolume.create(base, "c", 'C', 32);
