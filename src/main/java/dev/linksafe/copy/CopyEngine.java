@@ -132,11 +132,20 @@ public final class CopyEngine {
   private static final Set<String> POSIX_FILE_SYSTEMS = Set.of("ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs",
       "f2fs", "zfs", "jfs", "reiserfs", "nilfs2", "bcachefs", "overlay");
 
-  /** Whether the volume of {@code root} keeps a file's permission bits as set: asked once per run. */
-  static boolean keepsModes(Path root) {
+  /** Whether a volume keeps the permission bits and the owner a file is given. */
+  record KeptMetadata(boolean modes, boolean owners) {
+    static final KeptMetadata ALL = new KeptMetadata(true, true);
+  }
+
+  /**
+   * What the volume of {@code root} keeps of a file's permission bits and (when {@code owners}
+   * are set, as root) its owner: asked once per run with a temporary file, of volumes other
+   * than the POSIX ones, which keep both.
+   */
+  static KeptMetadata keptMetadata(Path root, boolean owners) {
     try {
       if (POSIX_FILE_SYSTEMS.contains(Files.getFileStore(root).type())) {
-        return true; // asked of the others only: a probe changes the root directory's times
+        return KeptMetadata.ALL; // asked of the others only: a probe changes the root directory's times
       }
     } catch (IOException | RuntimeException e) {
       // not known: asked
@@ -147,9 +156,18 @@ public final class CopyEngine {
       Set<java.nio.file.attribute.PosixFilePermission> asked =
           java.nio.file.attribute.PosixFilePermissions.fromString("rw-r----x");
       Files.setPosixFilePermissions(probe, asked);
-      return Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS).equals(asked);
-    } catch (IOException | UnsupportedOperationException e) {
-      return true; // not known: compared, as before
+      boolean modes = Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS).equals(asked);
+      boolean keptOwners = true;
+      if (owners) {
+        // daemon's ids, which are not root's: a volume that keeps owners shows them back
+        Files.setAttribute(probe, "unix:uid", 1, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(probe, "unix:gid", 1, LinkOption.NOFOLLOW_LINKS);
+        keptOwners = Integer.valueOf(1).equals(Files.getAttribute(probe, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+            && Integer.valueOf(1).equals(Files.getAttribute(probe, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+      }
+      return new KeptMetadata(modes, keptOwners);
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return KeptMetadata.ALL; // not known: compared, as before
     } finally {
       try {
         Files.deleteIfExists(probe);
@@ -378,11 +396,11 @@ public final class CopyEngine {
     /** The precision at which DST keeps modification times, in nanoseconds. */
     final long granularity;
     /**
-     * Whether DST keeps permission bits as set: ntfs-3g without its permissions option and FAT
-     * show fixed ones, where comparing them made every run chmod every file and kept the index
-     * from ever proving one unchanged.
+     * What DST keeps of permission bits and owners: ntfs-3g without its permissions option and
+     * FAT show fixed ones, where comparing them made every run chmod (and chown) every file and
+     * kept the index from ever proving one unchanged.
      */
-    final boolean keepsModes;
+    final KeptMetadata kept;
     /**
      * When the last run, which deleted as this one does and had no failure (so it left no name
      * at DST that its source lacked but excluded ones), committed; {@link Long#MIN_VALUE} when
@@ -403,7 +421,7 @@ public final class CopyEngine {
       this.shortNames = src.supportsShortNames() && dst.supportsShortNames() && !options.dryRun();
       this.ignoresCase = !options.dryRun() && CaseFolding.ignoresCase(dst, targetRoot);
       this.granularity = dst.timeGranularityNanos();
-      this.keepsModes = options.dryRun() || keepsModes(targetRoot);
+      this.kept = options.dryRun() ? KeptMetadata.ALL : keptMetadata(targetRoot, options.owners());
       this.leftComplete = mirror.previousLeftComplete();
     }
 
@@ -597,15 +615,19 @@ public final class CopyEngine {
       }
     }
 
-    /** Whether a DST directory already has the mode, owner and modification time of its source. */
     /** Whether DST's permission bits are the source's, where DST keeps them at all. */
     private boolean sameMode(FileStatus there, FileStatus source) {
-      return !keepsModes || there.mode() == source.mode();
+      return !kept.modes() || there.mode() == source.mode();
     }
 
+    /** Whether DST's owner is the source's, where owners are kept (as root) and DST keeps them. */
+    private boolean sameOwner(FileStatus there, FileStatus source) {
+      return !options.owners() || !kept.owners() || there.uid() == source.uid() && there.gid() == source.gid();
+    }
+
+    /** Whether a DST directory already has the mode, owner and modification time of its source. */
     private boolean sameDirectoryMetadata(FileStatus there, FileStatus source) {
-      return there.kind() == EntryKind.DIRECTORY && sameMode(there, source)
-          && (!options.owners() || (there.uid() == source.uid() && there.gid() == source.gid()))
+      return there.kind() == EntryKind.DIRECTORY && sameMode(there, source) && sameOwner(there, source)
           && Planner.sameTime(there.modifiedNanos(), source.modifiedNanos(), granularity);
     }
 
@@ -742,7 +764,7 @@ public final class CopyEngine {
         return;
       }
       boolean differs = !sameMode(existing, s)
-          || options.owners() && (existing.uid() != s.uid() || existing.gid() != s.gid());
+          || !sameOwner(existing, s);
       // setfattr and setfacl move only the change time: one later than the copy's is looked into
       XattrChange xattrs = options.xattrs() && s.changedNanos() > existing.changedNanos()
           ? xattrChange(source(entry), target) : XattrChange.NONE;
@@ -1000,7 +1022,7 @@ public final class CopyEngine {
         // a chmod or chown at DST leaves its time alone: the look that would repair it without
         // the index must find it with the index too (a symlink's mode is not its own)
         if (s.kind() != EntryKind.SYMLINK && s.kind() != EntryKind.DIRECTORY && (!sameMode(there, s)
-            || options.owners() && (there.uid() != s.uid() || there.gid() != s.gid()))) {
+            || !sameOwner(there, s))) {
           return false;
         }
         if (s.kind() == EntryKind.REGULAR_FILE) {
@@ -1166,7 +1188,7 @@ public final class CopyEngine {
       boolean same = p.kind() == s.kind() && p.size() == s.size()
           && Planner.sameTime(p.modifiedNanos(), s.modifiedNanos(), granularity)
           && (s.kind() == EntryKind.SYMLINK || sameMode(p, s))
-          && (!options.owners() || p.uid() == s.uid() && p.gid() == s.gid())
+          && sameOwner(p, s)
           // a symlink is shared only when it says the same thing (Linux links symlinks themselves)
           && (s.kind() != EntryKind.SYMLINK || this.previous.readSymlink(previous).equals(entry.symlink().target()));
       if (!same || s.changedNanos() < options.mirror().linkDestSince()) {

@@ -202,14 +202,18 @@ class NtfsReparsePointTest {
   }
 
   /**
-   * ntfs-3g without its permissions option shows every name as 0777: a mirror there must not
-   * take the modes for changes, chmod every file on every run and never trust its index.
+   * ntfs-3g without its permissions option shows every name as 0777 and the mounting user's: a
+   * mirror there must not take modes and owners for changes, chmod and chown every file on
+   * every run and never trust its index.
    */
   @Test
   void aMirrorOntoAVolumeWithoutModesSettlesAfterOneRun() throws Exception {
     Path src = Files.createDirectories(base.resolve("src/sub"));
     Files.writeString(src.resolve("f"), "one");
     Files.writeString(src.getParent().resolve("g"), "two");
+    // another user's file: ntfs-3g shows every name as the mounting user's
+    Files.setAttribute(src.getParent().resolve("g"), "unix:uid", 1000);
+    Files.setAttribute(src.getParent().resolve("g"), "unix:gid", 1000);
     try (NtfsVolume d = NtfsVolume.create(base, "d", 'D', 32)) {
       Path copy = d.root().resolve("copy");
       CopyOptions mirror = CopyOptions.defaults(true).withMirror(
