@@ -1279,9 +1279,18 @@ public final class CopyEngine {
           throw e;
         }
         Entry entry = action.entry();
+        FileStatus there = replace && entry.kind() == EntryKind.REGULAR_FILE ? dst.statIfExists(target) : null;
+        if (there != null && there.linkCount() == 1 && Planner.sameFile(entry.status(), there, granularity)) {
+          // the copy apart an earlier run made is still the file: told again, not written again
+          links.decrement();
+          separate.increment();
+          fail(new Problem(display(entry), "cannot link to " + relative(action.linkTo())
+              + " (" + why + "): kept as its own copy, as the last run left it"));
+          return;
+        }
         Map<String, byte[]> xattrs = options.xattrs() ? src.readXattrs(source(entry)) : Map.of();
-        writeThroughTemp(target, temp -> dst.copyFile(source(entry), temp, entry.status(),
-            options.reflink(), options.owners(), xattrs));
+        bytes.add(writeThroughTemp(target, temp -> dst.copyFile(source(entry), temp, entry.status(),
+            options.reflink(), options.owners(), xattrs)));
         links.decrement();
         files.increment();
         separate.increment();

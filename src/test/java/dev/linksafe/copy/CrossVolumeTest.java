@@ -49,10 +49,18 @@ class CrossVolumeTest {
     mounted = Privileged.mountTmpfs(dst, 16);
     CopyReport r = new CopyEngine(CopyOptions.defaults(true)).copy(base.resolve("src"), base.resolve("dst"));
     assertEquals(1, r.separateCopies(), () -> r.problems() + " " + r.notes());
+    assertEquals(2 * "linked".length(), r.bytesCopied(), "the copy apart counts in the bytes copied");
     assertEquals(1, r.errors(), "a name that could not be linked is reported");
     assertTrue(r.problems().get(0).message().contains("another volume"), r.problems().toString());
     assertEquals("linked", Files.readString(base.resolve("dst/b")));
     assertEquals("linked", Files.readString(base.resolve("dst/sub/a")));
+    // the next run tells it again, and leaves the copy apart as it is instead of writing it again
+    Object apart = Files.getAttribute(base.resolve("dst/sub/a"), "unix:ino");
+    CopyReport again = new CopyEngine(CopyOptions.defaults(true)).copy(base.resolve("src"), base.resolve("dst"));
+    assertEquals(1, again.errors(), again.problems().toString());
+    assertEquals(1, again.separateCopies());
+    assertEquals(0, again.filesCopied(), again.toString());
+    assertEquals(apart, Files.getAttribute(base.resolve("dst/sub/a"), "unix:ino"), "not written again");
   }
 
   @Test
