@@ -38,13 +38,15 @@ final class RestoreCommand implements Callable<Integer> {
     try {
       // a snapshot first: one of a tree that was itself a repository holds .linksafe too
       Path parent = absolute.getParent();
-      if (parent != null && SnapshotRepository.isRepository(parent)
-          && new SnapshotRepository(parent).names().contains(absolute.getFileName().toString())) {
-        snapshot = new SnapshotRepository(parent).resolve(absolute.getFileName().toString());
+      SnapshotRepository above = parent != null && SnapshotRepository.isRepository(parent)
+          ? new SnapshotRepository(parent) : null;
+      String name = absolute.getFileName() == null ? "" : absolute.getFileName().toString();
+      if (above != null && above.names().contains(name)) {
+        snapshot = above.resolve(name);
       } else if (SnapshotRepository.isRepository(absolute)) {
         snapshot = new SnapshotRepository(absolute).resolve(null);
-      } else if (parent != null && SnapshotRepository.isRepository(parent)) {
-        snapshot = new SnapshotRepository(parent).resolve(absolute.getFileName().toString());
+      } else if (above != null) {
+        snapshot = above.resolve(name); // no such snapshot: says which there are
       } else {
         throw new UsageException("not a snapshot repository, nor a snapshot in one: " + from);
       }

@@ -597,8 +597,12 @@ public final class CopyEngine {
       }
       try {
         if (options.xattrs() && !directory.sourceUnchanged) {
-          apply(directory.fresh ? new XattrChange(src.readXattrs(sourceRoot.resolve(directory.entry.relative())), List.of())
-              : xattrChange(sourceRoot.resolve(directory.entry.relative()), directory.target), directory.target);
+          Path from = sourceRoot.resolve(directory.entry.relative());
+          if (directory.fresh) {
+            copyXattrs(from, directory.target);
+          } else {
+            apply(xattrChange(from, directory.target), directory.target);
+          }
         }
         // after the contents, whose creation changed the directory's times; not when DST has
         // them already: writing equal values still dirties the inode, a journal write each
@@ -763,8 +767,7 @@ public final class CopyEngine {
       if (existing == null || entry.kind() == EntryKind.SYMLINK) {
         return;
       }
-      boolean differs = !sameMode(existing, s)
-          || !sameOwner(existing, s);
+      boolean differs = !sameMode(existing, s) || !sameOwner(existing, s);
       // setfattr and setfacl move only the change time: one later than the copy's is looked into
       XattrChange xattrs = options.xattrs() && s.changedNanos() > existing.changedNanos()
           ? xattrChange(source(entry), target) : XattrChange.NONE;
@@ -787,8 +790,8 @@ public final class CopyEngine {
     }
 
     /** Attributes to set and to remove at DST for it to hold what the source holds. */
-    private record XattrChange(Map<String, byte[]> set, java.util.List<String> remove) {
-      static final XattrChange NONE = new XattrChange(Map.of(), java.util.List.of());
+    private record XattrChange(Map<String, byte[]> set, List<String> remove) {
+      static final XattrChange NONE = new XattrChange(Map.of(), List.of());
 
       boolean isEmpty() {
         return set.isEmpty() && remove.isEmpty();
@@ -809,7 +812,7 @@ public final class CopyEngine {
           set.put(name, value);
         }
       });
-      java.util.List<String> remove = have.keySet().stream()
+      List<String> remove = have.keySet().stream()
           .filter(name -> !want.containsKey(name) && (name.startsWith("user.") || name.startsWith("system.posix_acl_")))
           .sorted().toList();
       return set.isEmpty() && remove.isEmpty() ? XattrChange.NONE : new XattrChange(set, remove);
@@ -1021,8 +1024,8 @@ public final class CopyEngine {
         }
         // a chmod or chown at DST leaves its time alone: the look that would repair it without
         // the index must find it with the index too (a symlink's mode is not its own)
-        if (s.kind() != EntryKind.SYMLINK && s.kind() != EntryKind.DIRECTORY && (!sameMode(there, s)
-            || !sameOwner(there, s))) {
+        if (s.kind() != EntryKind.SYMLINK && s.kind() != EntryKind.DIRECTORY
+            && (!sameMode(there, s) || !sameOwner(there, s))) {
           return false;
         }
         if (s.kind() == EntryKind.REGULAR_FILE) {

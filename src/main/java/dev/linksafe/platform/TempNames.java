@@ -15,8 +15,7 @@ public final class TempNames {
 
   /** A fresh temporary name in the directory of {@code target}. */
   public static Path beside(Path target) {
-    String random = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-    return target.resolveSibling(PREFIX + random + ".tmp");
+    return target.resolveSibling(PREFIX + randomWord() + ".tmp");
   }
 
   /**
@@ -24,12 +23,16 @@ public final class TempNames {
    * ({@code run}, a word of its own): a run removing leftovers there leaves its own alone.
    */
   public static Path beside(Path target, String run) {
-    String random = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-    return target.resolveSibling(PREFIX + run + "." + random + ".tmp");
+    return target.resolveSibling(PREFIX + run + "." + randomWord() + ".tmp");
   }
 
   /** A word naming one run in {@link #beside(Path, String)}. */
   public static String newRun() {
+    return randomWord();
+  }
+
+  /** Sixteen hexadecimal digits. */
+  private static String randomWord() {
     return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
   }
 

@@ -84,8 +84,6 @@ public final class SnapshotRepository {
     Instant started = resumed ? startOf(interrupted, now) : now;
     if (!options.dryRun()) {
       recordStart(started);
-    }
-    if (!options.dryRun()) {
       SnapshotGroups.removeOrphans(groups(), Set.copyOf(names));
     }
     try (SnapshotGroups groups = SnapshotGroups.open(groups(), previous, name, options.dryRun())) {
